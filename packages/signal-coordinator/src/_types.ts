@@ -1,0 +1,101 @@
+import type { SignalCoordinatorError } from "./_error.js";
+
+/**
+ * What the coordinator needs of a running process. `@foreman/spawner`'s `ManagedProcess` has
+ * exactly these members; the package states the shape instead of importing it so leaves stay
+ * independent.
+ */
+export interface StoppableProcess {
+  readonly name: string;
+  /** Also its process group id: every process is started as the leader of its own group. */
+  readonly pid: number | undefined;
+  /** Signals the whole group; returns false once the group is gone. */
+  signal(signal: NodeJS.Signals): boolean;
+  /** SIGKILL to the whole group. */
+  kill(): void;
+  isGroupAlive(): boolean;
+  /** Resolves when no process is left in the group. */
+  readonly groupGone: Promise<void>;
+}
+
+/** The part of `NodeJS.Process` the coordinator touches, injected so tests can pass an emitter. */
+export interface ProcessLike {
+  on(event: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(event: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
+export interface ShutdownReason {
+  kind: "signal" | "exit" | "error";
+  /** kind "signal": the signal foreman received. */
+  signal?: NodeJS.Signals;
+  /** kind "exit": the process that exited on its own. */
+  processName?: string;
+  /** kind "exit": that process's exit code (128+n when a signal ended it); kind "error": foreman's exit code. */
+  exitCode?: number;
+  message?: string;
+}
+
+export interface ShutdownResult {
+  reason: ShutdownReason;
+  /** What foreman should exit with: `exitCodeFor(reason)`. */
+  exitCode: number;
+  /** Names of the processes that needed SIGKILL, in the order they were killed. */
+  killed: string[];
+}
+
+export interface ShutdownCoordinatorOptions {
+  /** How long to wait after SIGTERM before SIGKILL. */
+  timeoutMs: number;
+  /** Default `globalThis.process`. */
+  process?: ProcessLike;
+  /** System lines such as "SIGINT received, starting shutdown". Default: drop them. */
+  log?: (message: string) => void;
+  /** Default ["SIGINT", "SIGTERM", "SIGHUP"]. */
+  shutdownSignals?: NodeJS.Signals[];
+  /** Default ["SIGUSR1", "SIGUSR2"]: passed on to every live process group. */
+  forwardSignals?: NodeJS.Signals[];
+  /**
+   * Default 100. A shutdown signal this soon after the previous one is the same signal arriving
+   * twice (the terminal and a parent process both forwarding one Ctrl-C), not a plea to hurry.
+   */
+  duplicateWindowMs?: number;
+  /**
+   * Default 2000. After SIGKILL, how long to wait for the groups to vanish before resolving
+   * anyway: a process stuck in uninterruptible sleep cannot die, and foreman must still exit.
+   */
+  killTimeoutMs?: number;
+  /** Monotonic clock in ms. Default `performance.now`. */
+  now?: () => number;
+}
+
+export interface ShutdownCoordinator {
+  /** Track a process; returns the function that stops tracking it. */
+  add(process: StoppableProcess): () => void;
+  /** Register the signal listeners; returns the function that removes them. */
+  install(): () => void;
+  /** Idempotent: the first call starts the shutdown, every call returns the same promise. */
+  shutdown(reason: ShutdownReason): Promise<ShutdownResult>;
+  readonly shuttingDown: boolean;
+  /** Resolves when the shutdown has completed: every tracked group is gone. */
+  readonly done: Promise<ShutdownResult>;
+}
+
+export interface Watchdog {
+  /** Record a process group the watchdog must kill if foreman dies. */
+  track(pgid: number): void;
+  /** Forget a group that is known to be gone. */
+  untrack(pgid: number): void;
+  /** Clean exit: the watchdog forgets every group and exits without signalling anything. */
+  close(): void;
+  /** Undefined when the helper could not be started. */
+  readonly pid: number | undefined;
+}
+
+export interface WatchdogOptions {
+  /** Default 1000: after foreman dies, SIGTERM the groups, wait this long, then SIGKILL. */
+  graceMs?: number;
+  /** Default "/bin/sh": the POSIX shell that runs the helper script. */
+  shellPath?: string;
+  /** Called (at most once) when the helper cannot be started. Default: ignore. */
+  onError?: (error: SignalCoordinatorError) => void;
+}

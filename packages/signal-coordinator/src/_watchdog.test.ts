@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { isAlive, Strays, waitUntil } from "../test/_helpers.js";
+import { type SignalCoordinatorError, startWatchdog } from "./index.js";
+
+const strays = new Strays();
+afterAll(() => strays.killAll());
+
+function sessionOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]);
+}
+
+describe("startWatchdog", () => {
+  it("starts the helper in its own session and lets it go on close()", {
+    timeout: 20_000,
+  }, async () => {
+    const watchdog = startWatchdog();
+    const pid = watchdog.pid!;
+    strays.process(pid);
+    expect(pid).toBeGreaterThan(1);
+    if (existsSync("/proc/self/stat")) expect(sessionOf(pid)).toBe(pid);
+    watchdog.close();
+    watchdog.close();
+    watchdog.track(12345); // after close: ignored, not thrown
+    await waitUntil("the watchdog to exit", () => !isAlive(pid));
+  });
+
+  it("never throws into foreman when the helper has died", { timeout: 20_000 }, async () => {
+    const watchdog = startWatchdog();
+    const pid = watchdog.pid!;
+    strays.process(pid);
+    process.kill(pid, "SIGKILL");
+    await waitUntil("the watchdog to die", () => !isAlive(pid));
+    for (let pgid = 100; pgid < 400; pgid += 1) {
+      watchdog.track(pgid);
+      watchdog.untrack(pgid);
+    }
+    watchdog.close();
+    // The EPIPE arrives as an 'error' event on a later tick; let it, so it would fail this test.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it.each([0, 1, -7, 2.5, Number.NaN, 2 ** 31])("rejects %d as a process group id", (pgid) => {
+    const watchdog = startWatchdog();
+    strays.process(watchdog.pid!);
+    try {
+      expect(() => watchdog.track(pgid)).toThrow(
+        expect.objectContaining({ code: "SIGNAL_INVALID_PGID" }),
+      );
+      expect(() => watchdog.untrack(pgid)).toThrow(
+        expect.objectContaining({ code: "SIGNAL_INVALID_PGID" }),
+      );
+    } finally {
+      watchdog.close();
+    }
+  });
+
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])("rejects graceMs %d", (graceMs) => {
+    expect(() => startWatchdog({ graceMs })).toThrow(
+      expect.objectContaining({ code: "SIGNAL_INVALID_OPTION" }),
+    );
+  });
+
+  it("reports a shell that cannot be started through onError, and stays harmless", async () => {
+    const reported = new Promise<SignalCoordinatorError>((resolve) => {
+      const watchdog = startWatchdog({ shellPath: "/nonexistent/sh", onError: resolve });
+      expect(watchdog.pid).toBeUndefined();
+      watchdog.track(12345);
+      watchdog.close();
+    });
+    const error = await reported;
+    expect(error.code).toBe("SIGNAL_WATCHDOG_FAILED");
+    expect(error.message).toContain("/nonexistent/sh");
+    expect(error.hint).toBeDefined();
+  });
+});

@@ -1,0 +1,59 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { isAlive, runNode, Strays, waitUntil } from "./_helpers.js";
+
+const MANAGER = new URL("./fixtures/manager.mjs", import.meta.url).pathname;
+
+interface Pids {
+  watchdog: number;
+  children: number[];
+  grandchildren: number[];
+  spared?: [number, number];
+}
+
+const strays = new Strays();
+afterAll(() => strays.killAll());
+
+async function startManager(mode: "kill" | "close" | "forget") {
+  const manager = runNode(MANAGER, [mode]);
+  strays.process(manager.child.pid!);
+  const ready = await manager.waitForLine("ready ");
+  const pids = JSON.parse(ready.slice("ready ".length)) as Pids;
+  strays.process(pids.watchdog);
+  for (const pgid of [...pids.children, ...(pids.spared ?? [])]) strays.group(pgid);
+  return { manager, pids };
+}
+
+describe("watchdog", () => {
+  it("kills every tracked group, children and grandchildren, when foreman is SIGKILLed", {
+    timeout: 30_000,
+  }, async () => {
+    const { manager, pids } = await startManager("kill");
+    const doomed = [...pids.children, ...pids.grandchildren];
+    expect(doomed.filter(isAlive)).toEqual(doomed);
+    manager.child.kill("SIGKILL");
+    expect(await manager.exited).toEqual({ code: null, signal: "SIGKILL" });
+    await waitUntil("every tracked process to be gone", () => !doomed.some(isAlive));
+    await waitUntil("the watchdog to exit", () => !isAlive(pids.watchdog));
+    // untracked before foreman died: the watchdog must leave it alone
+    expect(pids.spared?.filter(isAlive)).toEqual(pids.spared);
+  });
+
+  it("close(): the watchdog exits and kills nothing", { timeout: 30_000 }, async () => {
+    const { manager, pids } = await startManager("close");
+    expect(await manager.exited).toEqual({ code: 0, signal: null });
+    await waitUntil("the watchdog to exit", () => !isAlive(pids.watchdog));
+    const running = [...pids.children, ...pids.grandchildren];
+    expect(running.filter(isAlive)).toEqual(running);
+    strays.killAll();
+  });
+
+  it("never keeps foreman alive, and an exit without close() (a crash) still kills the groups", {
+    timeout: 30_000,
+  }, async () => {
+    const { manager, pids } = await startManager("forget");
+    expect(await manager.exited).toEqual({ code: 0, signal: null });
+    const doomed = [...pids.children, ...pids.grandchildren];
+    await waitUntil("every tracked process to be gone", () => !doomed.some(isAlive));
+    await waitUntil("the watchdog to exit", () => !isAlive(pids.watchdog));
+  });
+});
