@@ -1,3 +1,12 @@
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({ test: { name: "spawner", include: ["src/**/*.test.ts", "test/**/*.test.ts"] } });
+// Tests wait for real events (lines, exits) and fail only when one never comes; the generous
+// bound is for slow, busy machines, not an expected duration.
+export default defineConfig({
+  test: {
+    name: "spawner",
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
