@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Only apps/cli composes the @foreman packages; a package under packages/ that depends on another
 // one would make it impossible to install or work on that package alone.
-import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -10,10 +10,17 @@ for (const dir of readdirSync(join(root, "packages"))) {
   const manifestPath = join(root, "packages", dir, "package.json");
   if (!existsSync(manifestPath)) continue;
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
-  for (const field of ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"]) {
+  for (const field of [
+    "dependencies",
+    "devDependencies",
+    "peerDependencies",
+    "optionalDependencies",
+  ]) {
     for (const dep of Object.keys(manifest[field] ?? {})) {
       if (dep.startsWith("@foreman/") && dep !== manifest.name) {
-        problems.push(`packages/${dir}/package.json: ${field} names ${dep}; only apps/cli may compose @foreman packages (state a structural type instead)`);
+        problems.push(
+          `packages/${dir}/package.json: ${field} names ${dep}; only apps/cli may compose @foreman packages (state a structural type instead)`,
+        );
       }
     }
   }
@@ -25,8 +32,13 @@ for (const dir of readdirSync(join(root, "packages"))) {
     const text = readFileSync(join(srcDir, String(file)), "utf8");
     for (const match of text.matchAll(/from\s+["']([^"']+)["']/g)) {
       const spec = match[1];
-      if ((spec.startsWith("@foreman/") && !spec.startsWith(`${manifest.name}`)) || spec.includes("../../")) {
-        problems.push(`packages/${dir}/src/${file}: imports ${spec}; packages never import each other`);
+      if (
+        (spec.startsWith("@foreman/") && !spec.startsWith(`${manifest.name}`)) ||
+        spec.includes("../../")
+      ) {
+        problems.push(
+          `packages/${dir}/src/${file}: imports ${spec}; packages never import each other`,
+        );
       }
     }
   }

@@ -37,7 +37,15 @@ if (!(failed > 0 && passed === 0)) {
   rmSync(reportPath, { force: true });
   const result = spawnSync(
     "pnpm",
-    ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${reportPath}`, ...extraArgs],
+    [
+      "exec",
+      "vitest",
+      "run",
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${reportPath}`,
+      ...extraArgs,
+    ],
     { cwd: root, stdio: "inherit" },
   );
   if (existsSync(reportPath)) {
@@ -45,7 +53,9 @@ if (!(failed > 0 && passed === 0)) {
     passed += report.numPassedTests;
     failed += report.numFailedTests;
     // A file that fails to load has no tests in it; count it, or a syntax error would go unseen.
-    failed += report.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+    failed += report.testResults.filter(
+      (f) => f.status === "failed" && f.assertionResults.length === 0,
+    ).length;
   } else {
     failed += 1;
     console.error(`== tests: vitest wrote no report (exit ${result.status ?? result.signal})`);

@@ -101,7 +101,6 @@ function applyFile(
           code: "ENV_UNDEFINED_VARIABLE",
           message: `the value of ${quoteKey(key)} refers to ${count === 1 ? "a variable that is" : `${count} variables that are`} not set; ${count === 1 ? "it expands" : "they expand"} to an empty string`,
           ...where,
-          // biome-ignore lint/suspicious/noTemplateCurlyInString: the hint shows the ${NAME:-default} syntax itself
           hint: 'define it earlier (above, in an earlier file or in the environment), give a default with ${NAME:-default}, or write \\$ for a literal "$"',
         });
       }

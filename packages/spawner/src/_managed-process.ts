@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import { checkCwd } from "./_cwd.js";
 import { cwdError, diagnoseSpawnFailure, type SpawnAttempt } from "./_diagnose.js";
 import type { SpawnError } from "./_error.js";
+import { withExec } from "./_exec.js";
 import { signalGroup } from "./_group.js";
 import { type GroupWatch, sharedGroupWatcher } from "./_group-watcher.js";
 import { exitCodeFor } from "./_signals.js";
@@ -98,7 +99,7 @@ export class ManagedProcess extends EventEmitter<ManagedProcessEvents> {
       failure = cwdError(attempt, cwdProblem);
     } else {
       try {
-        child = spawn(attempt.shell, ["-c", spec.command], {
+        child = spawn(attempt.shell, ["-c", withExec(spec.command)], {
           cwd: spec.cwd,
           env: childEnv(spec.env),
           // setsid(): the child leads a new session and process group, away from the terminal's
