@@ -125,7 +125,7 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
     void coordinator.shutdown({ kind: "error", exitCode: 0, message: "output closed" });
   });
 
-  const logsComplete: Promise<void>[] = [];
+  const logsComplete: Array<{ name: string; done: Promise<void> }> = [];
   for (const instance of plan.instances) {
     if (coordinator.shuttingDown) break;
     const child = spawnProcess({
@@ -134,22 +134,46 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
       cwd: plan.root,
       env: { ...plan.env, PORT: String(instance.port), PS: instance.name },
     });
-    logsComplete.push(supervise(child, instance, { mux, coordinator, watchdog }));
+    logsComplete.push({
+      name: instance.name,
+      done: supervise(child, instance, { mux, coordinator, watchdog }),
+    });
   }
 
   const result = await coordinator.done;
+  await reportEscapes(logsComplete, mux);
+  await mux.flush();
+  watchdog.close();
+  uninstall();
+  return result.exitCode;
+}
+
+/**
+ * Every process group is empty by now, so its pipes are closed, unless a descendant left the
+ * group (setsid, a daemonizing double fork) still holding one. Such a process cannot be reached
+ * through its group; say so instead of hanging or staying silent.
+ */
+async function reportEscapes(
+  logs: ReadonlyArray<{ name: string; done: Promise<void> }>,
+  mux: ReturnType<typeof createOutputMux>,
+): Promise<void> {
+  const finished = new Set<string>();
+  const tracked = logs.map(({ name, done }) => done.then(() => finished.add(name)));
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
-    Promise.all(logsComplete),
+    Promise.all(tracked),
     new Promise<void>((resolve) => {
       timer = setTimeout(resolve, PIPE_DRAIN_AFTER_STOP_MS);
     }),
   ]);
   clearTimeout(timer);
-  await mux.flush();
-  watchdog.close();
-  uninstall();
-  return result.exitCode;
+  for (const { name } of logs) {
+    if (!finished.has(name)) {
+      mux.system(
+        `${name}: its output is still open after its process group stopped; a process that left the group (setsid) may still be running`,
+      );
+    }
+  }
 }
 
 interface Wiring {

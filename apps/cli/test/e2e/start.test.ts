@@ -323,6 +323,23 @@ describe("foreman start: shutdown", () => {
     expect(await waitUntilGone([Number(match[1])])).toEqual([]);
   });
 
+  it("reports a process that left its group and still holds the output open, instead of hanging", async () => {
+    const cwd = project({ Procfile: `web: ${node} ${fixture("escape.cjs")}\n` });
+    const running = startCli(["start", "--no-timestamp"], { cwd });
+    const escaped = Number((await running.waitFor(/escaped pid=(\d+)/))[1]);
+    try {
+      running.child.kill("SIGINT");
+      // The escaped process keeps our stdout pipe open, so wait for foreman's own exit, not the pipe's close.
+      const code = await new Promise<number | null>((resolve) =>
+        running.child.once("exit", (c) => resolve(c)),
+      );
+      expect(code).toBe(0);
+      await running.waitFor(/web\.1: its output is still open after its process group stopped/);
+    } finally {
+      process.kill(escaped, "SIGKILL");
+    }
+  });
+
   it("forwards SIGUSR1 and SIGUSR2 to every process", async () => {
     const cwd = project({ Procfile: `web: ${node} ${fixture("wait.cjs")}\n` });
     const running = startCli(["start", "--no-timestamp"], { cwd });
