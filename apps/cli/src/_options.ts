@@ -84,6 +84,73 @@ export const ENV_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
+// Ruby foreman binds -t to both --template and --timeout; here -t is --template and the timeout
+// is spelled out.
+export const EXPORT_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "app",
+    short: "a",
+    type: "string",
+    valueName: "NAME",
+    description: "the app's name, prefixing every unit (default: the root directory's name)",
+  },
+  {
+    name: "user",
+    short: "u",
+    type: "string",
+    valueName: "USER",
+    description: "run the processes as USER (default: the supervisor's own user)",
+  },
+  {
+    name: "log",
+    short: "l",
+    type: "string",
+    valueName: "DIR",
+    description: "log directory (default /var/log/APP; systemd: the journal)",
+  },
+  {
+    name: "run",
+    short: "r",
+    type: "string",
+    valueName: "DIR",
+    description: "pid directory, accepted for Ruby foreman compatibility (unused)",
+  },
+  {
+    name: "port",
+    short: "p",
+    type: "string",
+    valueName: "PORT",
+    description: "base port (default: PORT from .env or the environment, else 5000)",
+  },
+  {
+    name: "formation",
+    short: "m",
+    type: "string",
+    valueName: "SPEC",
+    description: "how many of each process, e.g. all=1,web=2,worker=0",
+  },
+  {
+    name: "timeout",
+    type: "string",
+    valueName: "SECONDS",
+    description: "seconds between the stop signal and SIGKILL (default 5)",
+  },
+  {
+    name: "template",
+    short: "t",
+    type: "string",
+    valueName: "DIR",
+    description: "custom templates: DIR/FORMAT/<file>, with {{variables}} (see the README)",
+  },
+  {
+    name: "image",
+    type: "string",
+    valueName: "IMAGE",
+    description: "container image for docker-compose and kubernetes (default: the app name)",
+  },
+  { name: "force", type: "boolean", description: "overwrite files an earlier export wrote" },
+];
+
 /** Command-line values win over `.foreman`, which wins over built-in defaults. */
 export function mergeOptions(
   fromCommandLine: Record<string, OptionValue>,

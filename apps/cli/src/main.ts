@@ -6,6 +6,7 @@ import { CliError, formatErrorLine, isCodedError, usageError } from "./_errors.j
 import {
   CHECK_OPTIONS,
   ENV_OPTIONS,
+  EXPORT_OPTIONS,
   GLOBAL_OPTIONS,
   mergeOptions,
   START_OPTIONS,
@@ -46,7 +47,22 @@ const COMMANDS: Record<string, CommandDefinition> = {
     options: ENV_OPTIONS,
     load: async () => (await import("./commands/env.js")).envCommand,
   },
+  export: {
+    summary:
+      "write the Procfile as systemd, supervisord, runit, launchd, upstart, compose or k8s config",
+    usage:
+      "foreman export FORMAT LOCATION [options]   (LOCATION - prints docker-compose or kubernetes)",
+    options: EXPORT_OPTIONS,
+    load: async () => (await import("./commands/export.js")).exportCommand,
+  },
 };
+
+// `.foreman` may hold a default for any command's flag (Ruby foreman reads it for all of them).
+const DOT_FOREMAN_OPTIONS: readonly OptionSpec[] = [
+  ...GLOBAL_OPTIONS,
+  ...START_OPTIONS,
+  ...EXPORT_OPTIONS.filter((spec) => !START_OPTIONS.some((s) => s.name === spec.name)),
+];
 
 export interface MainIo {
   cwd: string;
@@ -123,7 +139,7 @@ async function dispatch(argv: readonly string[], io: MainIo): Promise<number> {
     io.stdout.write(helpText(commandName));
     return 0;
   }
-  const dotForeman = await readDotForeman(io.cwd, [...GLOBAL_OPTIONS, ...START_OPTIONS]);
+  const dotForeman = await readDotForeman(io.cwd, DOT_FOREMAN_OPTIONS);
   for (const warning of dotForeman?.warnings ?? [])
     io.stderr.write(`${formatErrorLine(`warning: ${warning}`)}\n`);
   const options = mergeOptions({ ...leading.options, ...parsed.options }, dotForeman?.options);
