@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import type { CommandContext } from "../_context.js";
-import { CliError, usageError } from "../_errors.js";
+import { CliError, formatErrorLine, usageError } from "../_errors.js";
 import { loadEnvironment, loadProcfile, resolvePaths, throwIfErrors } from "../_project.js";
 
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = [
@@ -89,7 +89,7 @@ export async function runCommand(context: CommandContext): Promise<number> {
           : error.code === "CLI_COMMAND_NOT_EXECUTABLE"
             ? 126
             : 1;
-      io.stderr.write(`foreman: ${error.message}; ${error.hint ?? ""}\n`);
+      io.stderr.write(`${formatErrorLine(error.message, error.hint)}\n`);
       return code;
     }
     throw error;
