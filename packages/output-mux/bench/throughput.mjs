@@ -3,16 +3,19 @@
 // 100-byte lines from in-memory sources, 64 KiB chunks (a pipe's read size), into a file.
 //
 //   node bench/throughput.mjs [--mb 200] [--sources 1] [--out /dev/null|file] [--raw] [--no-timestamp]
-//                            [--sync-source]
-//   node bench/throughput.mjs --stdout > file     (process.stdout as the CLI uses it; result on stderr)
+//                            [--sync-source] [--writer fd|stream]
+//   node bench/throughput.mjs --stdout > file     (stdout as the CLI uses it; result on stderr)
+//
+// --writer fd (default): createFileOutput on the file, as the CLI writes stdout redirected to a
+// file; --writer stream: fs.createWriteStream (1 MiB highWaterMark), the earlier default.
 //
 // Prints input MB/s (bytes the sources produced, prefixes not counted).
-import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { closeSync, createWriteStream, mkdtempSync, openSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
-import { createOutputMux } from "../dist/index.js";
+import { createFileOutput, createOutputMux, isRegularFile } from "../dist/index.js";
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     color: { type: "boolean", default: false },
     stdout: { type: "boolean", default: false },
     "sync-source": { type: "boolean", default: false },
+    writer: { type: "string", default: "fd" },
   },
 });
 
@@ -70,7 +74,16 @@ const dir =
     ? mkdtempSync(join(tmpdir(), "output-mux-bench-"))
     : undefined;
 const outPath = toStdout ? "stdout" : (values.out ?? join(dir, "out.log"));
-const output = toStdout ? process.stdout : createWriteStream(outPath, { highWaterMark: 1 << 20 });
+let fd;
+let output;
+if (toStdout) {
+  output = isRegularFile(1) ? createFileOutput(1) : process.stdout;
+} else if (values.writer === "stream") {
+  output = createWriteStream(outPath, { highWaterMark: 1 << 20 });
+} else {
+  fd = openSync(outPath, "w");
+  output = createFileOutput(fd);
+}
 const mux = createOutputMux({
   output,
   raw: values.raw,
@@ -86,8 +99,10 @@ await Promise.all(
   ),
 );
 await mux.flush();
+if (typeof output.flush === "function") await output.flush();
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-if (!toStdout) await new Promise((resolve) => output.end(resolve));
+if (fd !== undefined) closeSync(fd);
+else if (!toStdout) await new Promise((resolve) => output.end(resolve));
 
 const inputMb = (perSource * sourceCount) / 1e6;
 const outputMb = outPath === "/dev/null" || toStdout ? Number.NaN : statSync(outPath).size / 1e6;

@@ -2,6 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LineFramer } from "./_framer.js";
 
+// FOREMAN_FUZZ_RUNS=100000 runs every property that many times (the nightly-size run).
+const fuzzRuns = (runs: number): number => Number(process.env.FOREMAN_FUZZ_RUNS) || runs;
+
 const encoder = new TextEncoder();
 const P = encoder.encode("p| ");
 
@@ -135,6 +138,60 @@ describe("LineFramer", () => {
     expect(framer.flushPartial(P)).toBeUndefined();
   });
 
+  it("property: big chunks (the WebAssembly kernel's) frame like the reference model", () => {
+    fc.assert(
+      fc.property(
+        fc
+          .array(
+            fc.oneof(
+              fc.integer({ min: 0, max: 40 }),
+              fc.integer({ min: 0, max: 400 }),
+              fc.constantFrom(15, 16, 17, 31, 32, 33),
+            ),
+            { minLength: 1, maxLength: 120 },
+          )
+          .chain((lengths) =>
+            fc.record({
+              lengths: fc.constant(lengths),
+              tail: fc.integer({ min: 0, max: 50 }),
+              cuts: fc.array(fc.nat({ max: 30_000 }), { maxLength: 4 }),
+              maxLineBytes: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.constant(65536)),
+              prefixBytes: fc.constantFrom(1, 3, 15, 16, 17, 18, 31, 33, 200),
+            }),
+          ),
+        ({ lengths, tail, cuts, maxLineBytes, prefixBytes }) => {
+          const parts: number[] = [];
+          lengths.forEach((length, i) => {
+            for (let j = 0; j < length; j++) parts.push(97 + ((i + j) % 26));
+            parts.push(10);
+          });
+          for (let j = 0; j < tail; j++) parts.push(65);
+          const bytes = Uint8Array.from(parts);
+          const points = [...new Set([0, ...cuts.filter((c) => c < bytes.length), bytes.length])];
+          points.sort((x, y) => x - y);
+          const chunks = points.slice(1).map((end, i) => bytes.subarray(points[i], end));
+          const prefix = encoder.encode(
+            "p".repeat(Math.max(0, prefixBytes - 2)) + "| ".slice(0, prefixBytes),
+          );
+          expect(
+            frameAll(chunks, maxLineBytes, prefix).equals(expected(bytes, maxLineBytes, prefix)),
+          ).toBe(true);
+        },
+      ),
+      { numRuns: fuzzRuns(300) },
+    );
+  });
+
+  it.each([
+    ["a chunk bigger than the kernel's window", 700_000, 1, "x| "],
+    ["output more than twice the input (empty lines, long prefix)", 300_000, 0, "p".repeat(100)],
+  ])("frames %s like the reference model", (_label, bytes, lineLength, prefixText) => {
+    const input = new Uint8Array(bytes);
+    for (let i = 0; i < bytes; i++) input[i] = (i + 1) % (lineLength + 1) === 0 ? 10 : 97;
+    const prefix = encoder.encode(prefixText);
+    expect(frameAll([input], 65536, prefix).equals(expected(input, 65536, prefix))).toBe(true);
+  });
+
   it("property: any chunking of any bytes frames like the reference model", () => {
     fc.assert(
       fc.property(
@@ -155,7 +212,7 @@ describe("LineFramer", () => {
           expect(out.equals(expected(bytes, maxLineBytes, prefixBytes))).toBe(true);
         },
       ),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(3000) },
     );
   });
 });

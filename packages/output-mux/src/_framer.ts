@@ -1,5 +1,20 @@
+import {
+  copyKernelOutput,
+  KERNEL_MAX_PREFIX_BYTES,
+  KERNEL_OUTPUT_FULL,
+  KERNEL_PARTIAL,
+  KERNEL_WINDOW_BYTES,
+  kernelAvailable,
+  runKernel,
+} from "./_frame-kernel.js";
+
+/** Where the framer puts its output: the output's own memory (FileOutput.reserve) or a new Buffer. */
+export type Allocate = (bytes: number) => Buffer;
+
 const NEWLINE = 10;
 const EMPTY = new Uint8Array(0);
+/** Below this a chunk is framed in JavaScript: copying it into the kernel would cost more. */
+const KERNEL_MIN_CHUNK_BYTES = 2048;
 
 // Newline offsets of the chunk being framed. Shared by every framer: framing is synchronous, so
 // one array serves all sources and the hot path allocates nothing per line.
@@ -51,8 +66,73 @@ export class LineFramer {
   /**
    * Frames `chunk` under `prefix` (empty for raw output). Returns the bytes to write, or
    * undefined when the chunk only extended the partial line.
+   *
+   * Big chunks go through the WebAssembly kernel (wasm/frame.wat), which copies whole lines of
+   * ordinary length behind their prefix in one SIMD pass, about three times as fast as the
+   * JavaScript below. Everything else, and whatever the kernel leaves (the line that completes
+   * a carried partial line, a line longer than maxLineBytes, the partial tail), is framed by
+   * the JavaScript path, so the two agree byte for byte.
    */
-  frame(chunk: Buffer, prefix: Uint8Array): Buffer | undefined {
+  frame(chunk: Buffer, prefix: Uint8Array, allocate?: Allocate): Buffer | undefined {
+    if (
+      chunk.length < KERNEL_MIN_CHUNK_BYTES ||
+      prefix.length === 0 ||
+      prefix.length > KERNEL_MAX_PREFIX_BYTES ||
+      !kernelAvailable()
+    ) {
+      return this.#frameJs(chunk, prefix, allocate);
+    }
+    const len = chunk.length;
+    let start = 0;
+    let head: Buffer | undefined;
+    if (this.#pendingBytes > 0) {
+      // The line carried over from earlier chunks ends at the first "\n" (or not in this chunk).
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl === -1) return this.#frameJs(chunk, prefix, allocate);
+      head = this.#frameJs(chunk.subarray(0, nl + 1), prefix);
+      start = nl + 1;
+    }
+    const parts: Uint8Array[] = head === undefined ? [] : [head];
+    let kernelBytes = 0; // output of the last run, still in the kernel's memory
+    while (start < len) {
+      const to = Math.min(len, start + KERNEL_WINDOW_BYTES);
+      const run = runKernel(chunk, start, to, prefix, this.maxLineBytes);
+      start += run.consumed;
+      // A window that ended inside a line, or filled the output: go on from where it stopped,
+      // as long as it got anywhere. Anything else (a too-long line, the partial tail) is left to
+      // the JavaScript path.
+      const again =
+        run.consumed > 0 &&
+        ((run.status === KERNEL_PARTIAL && to < len) || run.status === KERNEL_OUTPUT_FULL);
+      if (!again) {
+        kernelBytes = run.outputBytes;
+        break;
+      }
+      // Rare (a chunk above the window, or one that more than doubles): this window's output
+      // must leave the kernel's memory before the next run.
+      const part = Buffer.allocUnsafe(run.outputBytes);
+      copyKernelOutput(part, 0, run.outputBytes);
+      parts.push(part);
+    }
+    const tail =
+      start < len ? this.#frameJs(start === 0 ? chunk : chunk.subarray(start), prefix) : undefined;
+    // One buffer for the whole chunk, the usual case being head + kernel output + nothing.
+    let size = kernelBytes + (tail?.length ?? 0);
+    for (const part of parts) size += part.length;
+    if (size === 0) return undefined;
+    const out = allocate === undefined ? Buffer.allocUnsafe(size) : allocate(size);
+    let o = 0;
+    for (const part of parts) {
+      out.set(part, o);
+      o += part.length;
+    }
+    if (kernelBytes > 0) copyKernelOutput(out, o, kernelBytes);
+    o += kernelBytes;
+    if (tail !== undefined) out.set(tail, o);
+    return out;
+  }
+
+  #frameJs(chunk: Buffer, prefix: Uint8Array, allocate?: Allocate): Buffer | undefined {
     const len = chunk.length;
     if (len === 0) return undefined;
     const max = this.maxLineBytes;
@@ -99,7 +179,7 @@ export class LineFramer {
       if (pend === 0) {
         raw = chunk.subarray(0, emittedFromChunk);
       } else {
-        raw = Buffer.allocUnsafe(size);
+        raw = allocate === undefined ? Buffer.allocUnsafe(size) : allocate(size);
         raw.set(this.#pending.subarray(0, pend), 0);
         raw.set(new Uint8Array(chunk.buffer, chunk.byteOffset, emittedFromChunk), pend);
       }
@@ -107,7 +187,7 @@ export class LineFramer {
       return raw;
     }
 
-    const outBuffer = Buffer.allocUnsafe(size);
+    const outBuffer = allocate === undefined ? Buffer.allocUnsafe(size) : allocate(size);
     const out = new Uint8Array(outBuffer.buffer, outBuffer.byteOffset, size);
     const view = new DataView(outBuffer.buffer, outBuffer.byteOffset, size);
     const words = prefixWords(prefix);

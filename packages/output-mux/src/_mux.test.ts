@@ -1,10 +1,17 @@
+import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Collector, fixedClock } from "../test/helpers.js";
 import { createOutputMux } from "./_mux.js";
 import type { OutputMuxOptions } from "./_types.js";
+
+// FOREMAN_FUZZ_RUNS=100000 runs every property that many times (the nightly-size run).
+const fuzzRuns = (runs: number): number => Number(process.env.FOREMAN_FUZZ_RUNS) || runs;
 
 type Options = Omit<OutputMuxOptions, "output">;
 
@@ -201,12 +208,42 @@ describe("sources", () => {
     source.write("still typing");
     await seen2;
     vi.advanceTimersByTime(99); // idle time counts from the last chunk
+    await new Promise((resolve) => setImmediate(resolve));
     expect(output.text()).toBe("");
     vi.advanceTimersByTime(1);
+    // The flush looks once more after the event loop has read its streams (setImmediate).
+    await new Promise((resolve) => setImmediate(resolve));
     expect(output.text()).toBe("web.1  | Password: still typing\n");
     source.end("\n");
     await once(source, "end");
     expect(output.text()).toBe("web.1  | Password: still typing\nweb.1  | \n");
+  });
+
+  it("does not cut a line whose rest arrived while the event loop was stalled", async () => {
+    const output = new Collector();
+    const mux = createOutputMux({ output, timestamp: false, partialLineFlushMs: 20 });
+    const marker = join(mkdtempSync(join(tmpdir(), "output-mux-stall-")), "rest-written");
+    const child = spawn(
+      process.execPath,
+      [
+        "-e",
+        "process.stdout.write('first half, ');" +
+          "setTimeout(() => process.stdout.write('second half\\n', () => require('fs').writeFileSync(process.argv[1], '')), 5)",
+        marker,
+      ],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
+    const done = mux.addSource(child.stdout, { name: "web.1" });
+    // After the mux has taken the first half (and armed its idle timer), stall the event loop
+    // until the rest is in the pipe and the idle time has passed.
+    child.stdout.once("data", () => {
+      const started = Date.now();
+      while (!existsSync(marker) || Date.now() - started < 40) {
+        if (Date.now() - started > 10_000) break;
+      }
+    });
+    await done;
+    expect(output.text()).toBe("web.1  | first half, second half\n");
   });
 
   it("a source with a partial line never delays another source", async () => {
@@ -298,6 +335,28 @@ describe("backpressure", () => {
     expect(output.text()).toBe(
       "a      | a line longer than the high water mark\nb      | b line\n",
     );
+  });
+
+  it("keeps a partial line whole while its source is paused for backpressure", async () => {
+    // Each write takes 3 × the idle time: without care, the pause would cut the line.
+    const output = new Collector({ delayMs: 60, highWaterMark: 1 });
+    const mux = createOutputMux({ output, timestamp: false, partialLineFlushMs: 20 });
+    const filler = new PassThrough();
+    const talker = new PassThrough();
+    const fillerDone = mux.addSource(filler, { name: "f" });
+    const talkerDone = mux.addSource(talker, { name: "t" });
+    const half = once(talker, "data");
+    talker.write("one half, ");
+    await half;
+    const written = once(output, "chunk");
+    filler.write("fill\n");
+    await written;
+    expect(mux.paused).toBe(true);
+    talker.end("the other half\n");
+    filler.end();
+    await Promise.all([fillerDone, talkerDone]);
+    await mux.flush();
+    expect(output.text()).toBe("f      | fill\nt      | one half, the other half\n");
   });
 
   it("does not pause for an output that has already written the chunk (sync stdout)", () => {
@@ -501,7 +560,7 @@ describe("property: many sources, random chunkings", () => {
           });
         },
       ),
-      { numRuns: 150 },
+      { numRuns: fuzzRuns(150) },
     );
   });
 });

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { ClockCache } from "./_clock.js";
 import { processColor, SYSTEM_COLOR } from "./_colors.js";
 import { OutputMuxError } from "./_error.js";
-import { LineFramer } from "./_framer.js";
+import { type Allocate, LineFramer } from "./_framer.js";
 import { prefixBytes, prefixText } from "./_prefix.js";
 import type { OutputMux, OutputMuxEvents, OutputMuxOptions, SourceOptions } from "./_types.js";
 
@@ -18,6 +18,8 @@ interface Source {
   prefixSecond: number;
   prefixGeneration: number;
   idleTimer: NodeJS.Timeout | undefined;
+  /** Counts 'data' events, so a deferred idle flush can tell that data came in meanwhile. */
+  chunksSeen: number;
   done: boolean;
   readonly onData: (chunk: unknown) => void;
   readonly onEnd: () => void;
@@ -82,6 +84,8 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
   #failed = false;
   #pendingWrites = 0;
   #flushWaiters: Array<() => void> = [];
+  /** The output's own memory for framed lines, when it offers some (a FileOutput does). */
+  readonly #allocate: Allocate | undefined;
 
   // Bound once: Writable batches the after-write callbacks of consecutive writes that pass the
   // same function, and no closure is allocated per write.
@@ -94,7 +98,10 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
   readonly #onDrain = (): void => {
     if (!this.#paused || this.#failed) return;
     this.#paused = false;
-    for (const source of this.#sources) source.stream.resume();
+    for (const source of this.#sources) {
+      source.stream.resume();
+      if (source.framer.pendingBytes > 0) this.#armIdleFlush(source);
+    }
   };
 
   constructor(options: OutputMuxOptions) {
@@ -110,6 +117,9 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
       );
     }
     this.#output = options.output;
+    const reserve = (options.output as Partial<{ reserve: Allocate }>).reserve;
+    this.#allocate =
+      typeof reserve === "function" ? (bytes) => reserve.call(options.output, bytes) : undefined;
     this.#color = options.color ?? false;
     this.#timestamp = options.timestamp ?? true;
     this.#raw = options.raw ?? false;
@@ -157,6 +167,7 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
         prefixSecond: Number.NaN,
         prefixGeneration: -1,
         idleTimer: undefined,
+        chunksSeen: 0,
         done: false,
         onData: (chunk) => this.#onData(source, chunk),
         onEnd: () => this.#finish(source),
@@ -203,21 +214,37 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
 
   #onData(source: Source, chunk: unknown): void {
     if (this.#failed || source.done) return;
-    const framed = source.framer.frame(toBuffer(chunk), this.#prefixFor(source));
+    source.chunksSeen += 1;
+    const framed = source.framer.frame(toBuffer(chunk), this.#prefixFor(source), this.#allocate);
     if (framed !== undefined) this.#write(framed);
     if (source.framer.pendingBytes > 0) this.#armIdleFlush(source);
   }
 
   #armIdleFlush(source: Source): void {
+    // A source we paused is not idle: we are holding it. Its timer restarts on drain.
+    if (this.#paused) return;
     if (source.idleTimer !== undefined) {
       source.idleTimer.refresh();
       return;
     }
     if (!Number.isFinite(this.#partialLineFlushMs)) return;
-    source.idleTimer = setTimeout(() => this.#flushPartial(source), this.#partialLineFlushMs);
+    source.idleTimer = setTimeout(() => this.#onIdle(source), this.#partialLineFlushMs);
     // A partial line waiting for its idle flush is no reason to keep the process alive; the
     // source's end flushes it anyway.
     source.idleTimer.unref();
+  }
+
+  /**
+   * Timers run before the event loop reads its streams. After a stall (a busy machine, a long
+   * GC) the rest of the line may already be waiting in the pipe when the timer fires; flushing
+   * then would cut a line that was never idle. So look once more after the loop has read.
+   */
+  #onIdle(source: Source): void {
+    const seen = source.chunksSeen;
+    setImmediate(() => {
+      if (source.done || this.#paused || source.chunksSeen !== seen) return;
+      this.#flushPartial(source);
+    });
   }
 
   #flushPartial(source: Source): void {
@@ -293,7 +320,11 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
     }
     if (!accepted && !this.#paused && !this.#failed && this.#outputBacklogged()) {
       this.#paused = true;
-      for (const source of this.#sources) source.stream.pause();
+      for (const source of this.#sources) {
+        source.stream.pause();
+        if (source.idleTimer !== undefined) clearTimeout(source.idleTimer);
+        source.idleTimer = undefined;
+      }
       this.#output.once("drain", this.#onDrain);
     }
   }

@@ -53,7 +53,7 @@ describe("GroupWatcher", () => {
     expect(watcher.size).toBe(0);
   });
 
-  it("treats a group left with only zombies as gone once two scans agree", async () => {
+  it("treats a group left with only zombies as gone after one (self-confirming) scan", async () => {
     const deps = fakeDeps();
     deps.present.add(20);
     deps.zombieOnly.add(20);
@@ -61,8 +61,19 @@ describe("GroupWatcher", () => {
     const gone = goneSignal();
     watcher.watch(20, gone.onGone, true);
     await gone.promise;
-    expect(deps.scans).toBeGreaterThanOrEqual(2);
+    expect(deps.scans).toBe(1);
     expect(deps.present.has(20)).toBe(true);
+  });
+
+  it("waits for as many agreeing scans as zombieConfirmations asks", async () => {
+    const deps = fakeDeps();
+    deps.present.add(21);
+    deps.zombieOnly.add(21);
+    const watcher = new GroupWatcher(deps, { ...fastTiming, zombieConfirmations: 3 });
+    const gone = goneSignal();
+    watcher.watch(21, gone.onGone, true);
+    await gone.promise;
+    expect(deps.scans).toBe(3);
   });
 
   it("watches several groups and reports each as it goes", async () => {

@@ -17,27 +17,39 @@ export interface GroupWatcherDeps {
 }
 
 export interface GroupWatcherTiming {
-  /** Poll interval while any watch is urgent or young. */
+  /**
+   * First poll after a group starts being watched or waited on; each poll after it waits twice as
+   * long, up to fastPollMs. Most groups empty within a millisecond or two of their leader.
+   */
+  firstPollMs: number;
+  /** Poll interval while any watch is urgent or young (the cap of the doubling above). */
   fastPollMs: number;
   /** Poll interval for leftovers nobody is waiting on, so they cost little. */
   slowPollMs: number;
   /** A watch counts as young (polled fast) for this long. */
   youngMs: number;
-  /** Minimum spacing of /proc scans while a stop() waits or a watch is young. */
+  /** First spacing of /proc scans after a watch starts or turns urgent; it doubles from there. */
+  firstScanMs: number;
+  /** Minimum spacing of /proc scans while a stop() waits or a watch is young (the cap). */
   urgentScanMs: number;
   /** Minimum spacing of /proc scans otherwise (a leftover daemon nobody stops should cost little). */
   idleScanMs: number;
-  /** Consecutive scans that must agree a group is zombie-only (one scan can race a fork). */
+  /**
+   * Consecutive scans that must agree a group is zombie-only. findZombieOnlyGroups already
+   * confirms its answer with back-to-back scans (see there), so one is enough.
+   */
   zombieConfirmations: number;
 }
 
 const DEFAULT_TIMING: GroupWatcherTiming = {
+  firstPollMs: 1,
   fastPollMs: 20,
   slowPollMs: 250,
   youngMs: 1000,
+  firstScanMs: 4,
   urgentScanMs: 100,
   idleScanMs: 2000,
-  zombieConfirmations: 2,
+  zombieConfirmations: 1,
 };
 
 interface Entry {
@@ -62,11 +74,17 @@ export class GroupWatcher {
   #timerDueMs = Number.POSITIVE_INFINITY;
   #scanInFlight = false;
   #lastScanAtMs = Number.NEGATIVE_INFINITY;
+  #lastScanCostMs = 0;
+  // The current steps of the poll and scan back-off; reset when a group is added or turns urgent.
+  #pollStepMs: number;
+  #scanStepMs: number;
   #procUnavailable = false;
 
   constructor(deps: GroupWatcherDeps, timing: Partial<GroupWatcherTiming> = {}) {
     this.#deps = deps;
     this.#timing = { ...DEFAULT_TIMING, ...timing };
+    this.#pollStepMs = this.#timing.firstPollMs;
+    this.#scanStepMs = this.#timing.firstScanMs;
   }
 
   /** Number of groups being waited on (for tests and diagnostics). */
@@ -78,11 +96,13 @@ export class GroupWatcher {
   watch(pgid: number, onGone: () => void, urgent: boolean): GroupWatch {
     const entry: Entry = { pgid, onGone, urgent, addedAtMs: this.#deps.now(), zombieScans: 0 };
     this.#entries.add(entry);
+    this.#restartBackOff();
     this.#schedule();
     return {
       setUrgent: (value: boolean) => {
         if (!this.#entries.has(entry) || entry.urgent === value) return;
         entry.urgent = value;
+        if (value) this.#restartBackOff();
         this.#schedule();
       },
       cancel: () => {
@@ -90,6 +110,11 @@ export class GroupWatcher {
         this.#schedule();
       },
     };
+  }
+
+  #restartBackOff(): void {
+    this.#pollStepMs = this.#timing.firstPollMs;
+    this.#scanStepMs = this.#timing.firstScanMs;
   }
 
   #anyUrgent(): boolean {
@@ -111,7 +136,9 @@ export class GroupWatcher {
       this.#clearTimer();
       return;
     }
-    const delayMs = this.#wantsFastPolling() ? this.#timing.fastPollMs : this.#timing.slowPollMs;
+    const delayMs = this.#wantsFastPolling()
+      ? Math.min(this.#pollStepMs, this.#timing.fastPollMs)
+      : this.#timing.slowPollMs;
     const dueMs = this.#deps.now() + delayMs;
     if (this.#timer === undefined || dueMs < this.#timerDueMs) {
       this.#clearTimer();
@@ -131,6 +158,7 @@ export class GroupWatcher {
   #tick(): void {
     this.#timer = undefined;
     this.#timerDueMs = Number.POSITIVE_INFINITY;
+    this.#pollStepMs = Math.min(this.#pollStepMs * 2, this.#timing.fastPollMs);
     for (const entry of [...this.#entries]) {
       if (!this.#deps.isPresent(entry.pgid)) this.#finish(entry);
     }
@@ -145,16 +173,26 @@ export class GroupWatcher {
 
   #maybeScan(): void {
     if (this.#procUnavailable || this.#scanInFlight || this.#entries.size === 0) return;
-    const spacingMs = this.#wantsFastPolling()
-      ? this.#timing.urgentScanMs
-      : this.#timing.idleScanMs;
+    // A scan reads every /proc/<pid>/stat on the machine and blocks while it does; however urgent,
+    // scanning may take at most a fifth of the time.
+    const spacingMs = Math.max(
+      this.#wantsFastPolling()
+        ? Math.min(this.#scanStepMs, this.#timing.urgentScanMs)
+        : this.#timing.idleScanMs,
+      4 * this.#lastScanCostMs,
+    );
     const now = this.#deps.now();
     if (now - this.#lastScanAtMs < spacingMs) return;
+    if (this.#lastScanAtMs !== Number.NEGATIVE_INFINITY) {
+      this.#scanStepMs = Math.min(this.#scanStepMs * 2, this.#timing.urgentScanMs);
+    }
     this.#lastScanAtMs = now;
     this.#scanInFlight = true;
     const scanned = [...this.#entries];
     const pgids = new Set(scanned.map((entry) => entry.pgid));
-    this.#deps.findZombieOnlyGroups(pgids).then(
+    const found = this.#deps.findZombieOnlyGroups(pgids);
+    this.#lastScanCostMs = this.#deps.now() - now;
+    found.then(
       (zombieOnly) => this.#afterScan(scanned, zombieOnly),
       () => this.#afterScan(scanned, undefined),
     );

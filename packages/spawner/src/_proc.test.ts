@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { findZombieOnlyGroups, parseProcStat } from "./_proc.js";
+import { findZombieOnlyGroups, type GroupScan, parseProcStat } from "./_proc.js";
 
 const tail = "0 -1 4194304 99 0 0 0 0 0 0 0 20 0 1 0 123 456";
 
@@ -76,6 +76,70 @@ describe("findZombieOnlyGroups", () => {
     ]);
     const result = await findZombieOnlyGroups(new Set([100, 200, 300, 400]), dir);
     expect(result).toEqual(new Set([100]));
+  });
+
+  /** Replays one GroupScan per pass; zombies are given as "pid:starttime" ids per group. */
+  function scripted(passes: Array<{ live?: number[]; zombies?: Record<number, string[]> }>) {
+    let pass = 0;
+    const scan = (pgids: ReadonlySet<number>): GroupScan => {
+      const next = passes[Math.min(pass++, passes.length - 1)] ?? {};
+      const zombies = new Map<number, Set<string>>();
+      for (const [pgid, ids] of Object.entries(next.zombies ?? {}))
+        if (pgids.has(Number(pgid))) zombies.set(Number(pgid), new Set(ids));
+      return { live: new Set((next.live ?? []).filter((p) => pgids.has(p))), zombies };
+    };
+    return { scan, passes: () => pass };
+  }
+
+  it.each([
+    ["the same zombies twice", [{ zombies: { 7: ["8:1"] } }, { zombies: { 7: ["8:1"] } }], [7], 2],
+    ["zombies that were reaped meanwhile", [{ zombies: { 7: ["8:1"] } }, {}], [7], 2],
+    [
+      "a member that forked and died during the first pass, then its child alive",
+      [{ zombies: { 7: ["8:1"] } }, { zombies: { 7: ["8:1"] }, live: [7] }],
+      [],
+      2,
+    ],
+    [
+      "a new zombie, then no change",
+      [
+        { zombies: { 7: ["8:1"] } },
+        { zombies: { 7: ["8:1", "9:5"] } },
+        { zombies: { 7: ["8:1", "9:5"] } },
+      ],
+      [7],
+      3,
+    ],
+    [
+      "a pid reused by a new zombie (another start time)",
+      [{ zombies: { 7: ["8:1"] } }, { zombies: { 7: ["8:2"] } }, { zombies: { 7: ["8:2"] } }],
+      [7],
+      3,
+    ],
+    [
+      "a live member from the start (no second pass)",
+      [{ zombies: { 7: ["8:1"] }, live: [7] }],
+      [],
+      1,
+    ],
+    [
+      "a group that never settles",
+      [
+        { zombies: { 7: ["1:1"] } },
+        { zombies: { 7: ["2:1"] } },
+        { zombies: { 7: ["3:1"] } },
+        { zombies: { 7: ["4:1"] } },
+        { zombies: { 7: ["5:1"] } },
+        { zombies: { 7: ["6:1"] } },
+      ],
+      [],
+      5,
+    ],
+  ])("confirms with back-to-back passes: %s", async (_label, passes, expected, passCount) => {
+    const script = scripted(passes);
+    const result = await findZombieOnlyGroups(new Set([7]), "/proc", script.scan);
+    expect(result).toEqual(new Set(expected));
+    expect(script.passes()).toBe(passCount);
   });
 
   it("returns undefined when there is no /proc", async () => {
