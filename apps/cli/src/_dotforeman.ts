@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
 import type { OptionSpec, OptionValue } from "./_args.js";
 import { CliError } from "./_errors.js";
+import { readTextFile } from "./_text-file.js";
 
 /**
  * `.foreman` in the working directory: YAML defaults for any flag, as Ruby foreman reads it.
@@ -15,7 +14,16 @@ export interface DotForeman {
   /** The raw `processes:` map, kept for per-process settings. */
   processes: unknown;
   warnings: string[];
+  /** Where a node is in the file: `part` "key" for the key at the end of `path`, "value" for its value. */
+  locate: YamlLocator;
 }
+
+export type YamlLocator = (
+  path: readonly (string | number)[],
+  part: "key" | "value",
+) => { line: number; column: number } | undefined;
+
+const NOWHERE: YamlLocator = () => undefined;
 
 // Ruby foreman's older spelling of --formation.
 const ALIASES: Record<string, string> = { concurrency: "formation" };
@@ -28,8 +36,15 @@ export async function readDotForeman(
   const path = join(cwd, ".foreman");
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // A FIFO, /dev/zero or a huge file must give one clear line, not a hang or a memory blow-up.
+    text = await readTextFile(path, {
+      codePrefix: "DOTFOREMAN",
+      label: ".foreman",
+      maxBytes: 1024 * 1024,
+      expected: "a YAML file of flag defaults, e.g. `port: 3000`",
+    });
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
     if (code === "EISDIR") {
@@ -46,6 +61,8 @@ export async function readDotForeman(
     );
   }
 
+  // The YAML parser is most of the CLI's code by size; only a project with a `.foreman` pays for it.
+  const { LineCounter, parseDocument } = await import("yaml");
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const firstError = doc.errors[0];
@@ -61,7 +78,7 @@ export async function readDotForeman(
   }
   const data: unknown = doc.toJS();
   if (data === null || data === undefined)
-    return { path, options: {}, processes: undefined, warnings: [] };
+    return { path, options: {}, processes: undefined, warnings: [], locate: NOWHERE };
   if (typeof data !== "object" || Array.isArray(data)) {
     throw new CliError(
       "DOTFOREMAN_NOT_A_MAP",
@@ -100,7 +117,53 @@ export async function readDotForeman(
     }
     options[spec.name] = coerce(spec, value, rawKey, where);
   }
-  return { path, options, processes: (data as Record<string, unknown>).processes, warnings };
+  return {
+    path,
+    options,
+    processes: (data as Record<string, unknown>).processes,
+    warnings,
+    locate: locatorFor(doc.contents, (offset) => {
+      const pos = lineCounter.linePos(offset);
+      return { line: pos.line, column: pos.col };
+    }),
+  };
+}
+
+interface YamlNodeLike {
+  items?: unknown[];
+  range?: [number, ...number[]];
+}
+interface YamlPairLike {
+  key?: { value?: unknown; range?: [number, ...number[]] } | null;
+  value?: YamlNodeLike | null;
+}
+
+/** Walks the YAML node tree (maps by key, sequences by index) without importing the yaml package. */
+function locatorFor(
+  root: unknown,
+  position: (offset: number) => { line: number; column: number },
+): YamlLocator {
+  return (path, part) => {
+    let node = root as YamlNodeLike | null | undefined;
+    let key: YamlPairLike["key"];
+    for (const step of path) {
+      const items = node?.items;
+      if (!Array.isArray(items)) return undefined;
+      const isMap =
+        items.length > 0 && typeof items[0] === "object" && items[0] !== null && "key" in items[0];
+      if (typeof step === "number" && !isMap) {
+        key = undefined;
+        node = items[step] as YamlNodeLike | undefined;
+      } else {
+        const pair = (items as YamlPairLike[]).find((i) => String(i.key?.value) === String(step));
+        if (pair === undefined) return undefined;
+        key = pair.key;
+        node = pair.value;
+      }
+    }
+    const range = part === "key" ? (key?.range ?? node?.range) : (node?.range ?? key?.range);
+    return range === undefined ? undefined : position(range[0]);
+  };
 }
 
 function coerce(spec: OptionSpec, value: unknown, key: string, where: string): OptionValue {

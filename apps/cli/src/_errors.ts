@@ -66,6 +66,17 @@ export function escapeControl(text: string): string {
   });
 }
 
+/**
+ * JSON for a terminal: JSON.stringify escapes C0 controls in strings but leaves DEL and the C1
+ * controls (U+0080–U+009F, e.g. U+009B, a one-character CSI) raw; escape those too. Still JSON.
+ */
+export function jsonForTerminal(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 export function formatErrorLine(message: string, hint?: string): string {
   const text = escapeControl(message.replace(/\s*\n\s*/g, " "));
   return hint === undefined || hint === ""

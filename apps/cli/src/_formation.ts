@@ -108,12 +108,18 @@ export function planInstances(options: PlanOptions): ProcessInstance[] {
   return instances;
 }
 
-export function parsePort(value: string, source: string): number {
+/** `showValue: false` for a value from a .env file: it is never echoed, whatever it holds. */
+export function parsePort(
+  value: string,
+  source: string,
+  options: { showValue?: boolean } = {},
+): number {
   const port = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    const shown = options.showValue === false ? "" : ` "${value}"`;
     throw usageError(
       "CLI_BAD_PORT",
-      `port "${value}" from ${source} is not a port number`,
+      `port${shown} from ${source} is not a port number`,
       "use a whole number from 1 to 65535, e.g. --port 5000",
     );
   }

@@ -74,6 +74,26 @@ export const CHECK_OPTIONS: readonly OptionSpec[] = [
   { name: "json", type: "boolean", description: "print the processes and diagnostics as JSON" },
 ];
 
+export const PS_OPTIONS: readonly OptionSpec[] = [
+  { name: "json", type: "boolean", description: "print the processes as JSON" },
+];
+
+export const LOGS_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "lines",
+    short: "n",
+    type: "string",
+    valueName: "LINES",
+    description: "how many recent lines to print (default 100)",
+  },
+  {
+    name: "follow",
+    short: "F",
+    type: "boolean",
+    description: "keep printing new lines until the instance stops (Ctrl-C to quit)",
+  },
+];
+
 export const ENV_OPTIONS: readonly OptionSpec[] = [
   { name: "json", type: "boolean", description: "print the variables as a JSON object" },
   {

@@ -10,6 +10,7 @@ import {
   type ProcfileEntry,
   readProcfile,
 } from "@foreman/procfile-parser";
+import type { PolicyDiagnostic } from "@foreman/supervisor";
 import type { OptionValue } from "./_args.js";
 import { CliError, escapeControl, isCodedError } from "./_errors.js";
 
@@ -43,7 +44,8 @@ export function resolvePaths(options: Record<string, OptionValue>, cwd: string):
   return { procfile, root, envFiles };
 }
 
-export type Diagnostic = ProcfileDiagnostic | EnvDiagnostic;
+/** A problem in the Procfile, a `.env` file, or the `processes:` settings of `.foreman`. */
+export type Diagnostic = ProcfileDiagnostic | EnvDiagnostic | PolicyDiagnostic;
 
 export function describeDiagnostic(d: Diagnostic, cwd: string): string {
   const hint = d.hint === undefined ? "" : `; ${d.hint}`;

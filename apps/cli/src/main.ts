@@ -8,7 +8,9 @@ import {
   ENV_OPTIONS,
   EXPORT_OPTIONS,
   GLOBAL_OPTIONS,
+  LOGS_OPTIONS,
   mergeOptions,
+  PS_OPTIONS,
   START_OPTIONS,
 } from "./_options.js";
 
@@ -27,6 +29,48 @@ const COMMANDS: Record<string, CommandDefinition> = {
     usage: "foreman start [PROCESS...] [options]",
     options: START_OPTIONS,
     load: async () => (await import("./commands/start.js")).startCommand,
+  },
+  ps: {
+    summary: "show the processes of the running instance: pid, state, uptime, restarts, port",
+    usage: "foreman ps [--json]",
+    options: PS_OPTIONS,
+    load: async () => (await import("./commands/control.js")).psCommand,
+  },
+  status: {
+    summary: "the same as ps",
+    usage: "foreman status [--json]",
+    options: PS_OPTIONS,
+    load: async () => (await import("./commands/control.js")).psCommand,
+  },
+  restart: {
+    summary: "restart (or start) processes of the running instance, one at a time",
+    usage: "foreman restart [NAME|NAME.N|PATTERN...]   (none: all)",
+    options: [],
+    load: async () => (await import("./commands/control.js")).restartCommand,
+  },
+  stop: {
+    summary: "stop processes of the running instance (and what depends on them)",
+    usage: "foreman stop [NAME|NAME.N|PATTERN...]   (none: all; foreman keeps running)",
+    options: [],
+    load: async () => (await import("./commands/control.js")).stopCommand,
+  },
+  scale: {
+    summary: "change how many of a process the running instance runs",
+    usage: "foreman scale NAME=COUNT...   e.g. foreman scale web=3 worker=0",
+    options: [],
+    load: async () => (await import("./commands/control.js")).scaleCommand,
+  },
+  logs: {
+    summary: "print the recent output of the running instance",
+    usage: "foreman logs [NAME...] [-n LINES] [-F]",
+    options: LOGS_OPTIONS,
+    load: async () => (await import("./commands/control.js")).logsCommand,
+  },
+  quit: {
+    summary: "stop the running instance, as Ctrl-C does",
+    usage: "foreman quit",
+    options: [],
+    load: async () => (await import("./commands/control.js")).quitCommand,
   },
   run: {
     summary: "run a command, or a Procfile entry by name, with the app's environment",

@@ -476,3 +476,122 @@ describe("tracking", () => {
     expect(web.received).toEqual(["SIGTERM"]);
   });
 });
+
+describe("per-process stop signals, timeouts and stages", () => {
+  it("stops stage 0 first, each with its own signal, then the next stage once it is gone", async () => {
+    const { coordinator, lines } = setup();
+    const worker = new FakeProcess("worker.1", 201, new Set(["SIGQUIT"]));
+    const web = new FakeProcess("web.1", 202, new Set(["SIGINT"]));
+    const db = new FakeProcess("db.1", 203);
+    coordinator.add(db, { stage: 2 });
+    coordinator.add(web, { stage: 1, stopSignal: "SIGINT" });
+    coordinator.add(worker, { stopSignal: "SIGQUIT" });
+    const result = await coordinator.shutdown({ kind: "exit", processName: "x", exitCode: 0 });
+    expect(lines).toEqual([
+      "sending SIGQUIT to worker.1",
+      "sending SIGINT to web.1",
+      "sending SIGTERM to db.1",
+    ]);
+    expect([worker.received, web.received, db.received]).toEqual([
+      ["SIGQUIT"],
+      ["SIGINT"],
+      ["SIGTERM"],
+    ]);
+    expect(result.killed).toEqual([]);
+  });
+
+  it("keeps a later stage waiting until the earlier one is gone", async () => {
+    const { coordinator } = setup();
+    const worker = stubborn("worker.1", 201);
+    const db = new FakeProcess("db.1", 203);
+    coordinator.add(worker);
+    coordinator.add(db, { stage: 1 });
+    void coordinator.shutdown({ kind: "signal", signal: "SIGINT" });
+    await Promise.resolve();
+    expect(db.received).toEqual([]);
+    worker.exit();
+    await coordinator.done;
+    expect(db.received).toEqual(["SIGTERM"]);
+  });
+
+  it("SIGKILLs each process after its own timeout", async () => {
+    vi.useFakeTimers();
+    const { coordinator, lines } = setup({ timeoutMs: 5000 });
+    const quick = stubborn("quick.1", 301);
+    const slow = stubborn("slow.1", 302);
+    coordinator.add(quick, { stopTimeoutMs: 1000 });
+    coordinator.add(slow, { stopTimeoutMs: 8000 });
+    void coordinator.shutdown({ kind: "signal", signal: "SIGTERM" });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(quick.received).toEqual(["SIGTERM", "SIGKILL"]);
+    expect(slow.received).toEqual(["SIGTERM"]);
+    await vi.advanceTimersByTimeAsync(7000);
+    const result = await coordinator.done;
+    expect(slow.received).toEqual(["SIGTERM", "SIGKILL"]);
+    expect(lines).toContain("sending SIGKILL to quick.1 (still running 1 s after SIGTERM)");
+    expect(result.killed).toEqual(["quick.1", "slow.1"]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("moves on from a process that outlives SIGKILL", async () => {
+    vi.useFakeTimers();
+    const { coordinator, lines } = setup({ killTimeoutMs: 500 });
+    const stuck = new FakeProcess("stuck.1", 401, new Set(), false);
+    const db = new FakeProcess("db.1", 402);
+    coordinator.add(stuck, { stopSignal: "SIGKILL" });
+    coordinator.add(db, { stage: 1 });
+    void coordinator.shutdown({ kind: "signal", signal: "SIGTERM" });
+    await vi.advanceTimersByTimeAsync(500);
+    await coordinator.done;
+    expect(lines).toContain("still running after SIGKILL, giving up on: stuck.1");
+    expect(db.received).toEqual(["SIGTERM"]);
+  });
+
+  it("a second Ctrl-C still SIGKILLs every stage at once", async () => {
+    const { coordinator, send } = setup({ duplicateWindowMs: 100 });
+    const worker = stubborn("worker.1", 501);
+    const db = stubborn("db.1", 502);
+    coordinator.add(worker);
+    coordinator.add(db, { stage: 1 });
+    const uninstall = coordinator.install();
+    send("SIGINT", 1000);
+    send("SIGINT", 2000);
+    const result = await coordinator.done;
+    expect(db.received).toEqual(["SIGKILL"]);
+    expect(result.killed).toEqual(["worker.1", "db.1"]);
+    uninstall();
+  });
+
+  it("keeps the classic shutdown when every process has the defaults", async () => {
+    const { coordinator, lines } = setup({ timeoutMs: 5000 });
+    coordinator.add(new FakeProcess("web.1", 601), {
+      stopSignal: "SIGTERM",
+      stopTimeoutMs: 5000,
+      stage: 0,
+    });
+    await coordinator.shutdown({ kind: "exit", processName: "web.1", exitCode: 0 });
+    expect(lines).toEqual(["sending SIGTERM to all processes"]);
+  });
+
+  it("calls onShutdown once, before any signal is sent", async () => {
+    const calls: string[] = [];
+    const web = new FakeProcess("web.1", 701);
+    const { coordinator, send } = setup({
+      onShutdown: (reason) => calls.push(`${reason.kind} ${web.received.length}`),
+    });
+    coordinator.add(web);
+    const uninstall = coordinator.install();
+    send("SIGINT");
+    await coordinator.done;
+    void coordinator.shutdown({ kind: "error" });
+    expect(calls).toEqual(["signal 0"]);
+    uninstall();
+  });
+
+  it.each([[{ stopTimeoutMs: -1 }], [{ stage: 1.5 }], [{ stage: -1 }]])("refuses %j", (options) => {
+    const { coordinator } = setup();
+    expect(() => coordinator.add(new FakeProcess("x.1", 801), options)).toThrow(
+      expect.objectContaining({ code: "SIGNAL_INVALID_OPTION" }),
+    );
+  });
+});

@@ -7,6 +7,7 @@ import type {
   ShutdownReason,
   ShutdownResult,
   StoppableProcess,
+  TrackOptions,
 } from "./_types.js";
 
 const DEFAULT_SHUTDOWN_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -27,6 +28,7 @@ interface ResolvedOptions {
   log: (message: string) => void;
   now: () => number;
   process: ProcessLike | undefined;
+  onShutdown: ((reason: ShutdownReason) => void) | undefined;
 }
 
 function invalidOption(message: string, hint: string): SignalCoordinatorError {
@@ -81,9 +83,44 @@ function resolveOptions(options: ShutdownCoordinatorOptions): ResolvedOptions {
     shutdownSignals,
     forwardSignals,
     log: options.log ?? (() => {}),
-    now: options.now ?? (() => performance.now()),
+    // process.hrtime, not performance.now: the global `performance` loads perf_hooks (nine
+    // modules, about half a millisecond of every start) for one subtraction at shutdown.
+    now: options.now ?? monotonicMs,
     process: options.process,
+    onShutdown: options.onShutdown,
   };
+}
+
+interface StopPlan {
+  signal: NodeJS.Signals;
+  timeoutMs: number;
+  stage: number;
+}
+
+function checkTrackOptions(options: TrackOptions, defaultTimeoutMs: number): StopPlan {
+  const timeoutMs = options.stopTimeoutMs ?? defaultTimeoutMs;
+  const stage = options.stage ?? 0;
+  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
+    throw invalidOption(
+      `add: stopTimeoutMs must be a finite number >= 0, got ${String(timeoutMs)}`,
+      "e.g. { stopTimeoutMs: 10000 }",
+    );
+  }
+  if (!Number.isInteger(stage) || stage < 0) {
+    throw invalidOption(
+      `add: stage must be an integer >= 0, got ${String(stage)}`,
+      "e.g. { stage: 1 }",
+    );
+  }
+  return { signal: options.stopSignal ?? "SIGTERM", timeoutMs, stage };
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 function describe(error: unknown): string {
@@ -98,6 +135,12 @@ export function createShutdownCoordinator(
   // Only processes whose group has not been seen gone; shutdown is complete when it is empty.
   const tracked = new Set<StoppableProcess>();
   const killed = new Set<StoppableProcess>();
+  const plans = new Map<StoppableProcess, StopPlan>();
+  // Staged mode: some process has its own signal, timeout or stage, so each is stopped on its own
+  // schedule, stage by stage, instead of all at once.
+  let staged = false;
+  let currentStage = -1;
+  const processTimers = new Map<StoppableProcess, NodeJS.Timeout>();
   let phase: Phase = "running";
   let reason: ShutdownReason | undefined;
   let lastShutdownEventMs = 0;
@@ -128,9 +171,15 @@ export function createShutdownCoordinator(
     }
   };
 
+  const clearProcessTimers = (): void => {
+    for (const timer of processTimers.values()) clearTimeout(timer);
+    processTimers.clear();
+  };
+
   const finish = (): void => {
     if (phase === "done" || reason === undefined) return;
     phase = "done";
+    clearProcessTimers();
     clearTimeout(escalationTimer);
     clearTimeout(killTimer);
     escalationTimer = undefined;
@@ -149,6 +198,7 @@ export function createShutdownCoordinator(
   const killAll = (): void => {
     clearTimeout(escalationTimer);
     escalationTimer = undefined;
+    clearProcessTimers();
     phase = "killing";
     for (const process of tracked) sendKill(process);
     // SIGKILL cannot be ignored, but a process in uninterruptible sleep outlives it for a while;
@@ -161,20 +211,87 @@ export function createShutdownCoordinator(
     finishIfEmpty();
   };
 
+  const planOf = (process: StoppableProcess): StopPlan =>
+    plans.get(process) ?? { signal: "SIGTERM", timeoutMs: config.timeoutMs, stage: 0 };
+
+  /** Staged mode: this process's own signal now, SIGKILL after its own timeout. */
+  const stopOne = (process: StoppableProcess): void => {
+    const plan = planOf(process);
+    if (plan.signal === "SIGKILL") {
+      sendKill(process);
+      giveUpLater(process);
+      return;
+    }
+    sendSignal(process, plan.signal);
+    // Ref'd for the same reason as the escalation timer of the classic shutdown.
+    processTimers.set(
+      process,
+      setTimeout(() => {
+        if (phase !== "terminating" || !tracked.has(process)) return;
+        log(
+          `sending SIGKILL to ${process.name} (still running ${seconds(plan.timeoutMs)} after ${plan.signal})`,
+        );
+        sendKill(process);
+        giveUpLater(process);
+      }, plan.timeoutMs),
+    );
+  };
+
+  /** Staged mode: a process that outlives SIGKILL must not hold back the later stages forever. */
+  const giveUpLater = (process: StoppableProcess): void => {
+    processTimers.set(
+      process,
+      setTimeout(() => {
+        if (!tracked.has(process)) return;
+        log(`still running after SIGKILL, giving up on: ${process.name}`);
+        untrack(process);
+      }, config.killTimeoutMs),
+    );
+  };
+
+  /** Staged mode: once every process of the stages so far is gone, signal the next stage. */
+  const advanceStage = (): void => {
+    while (phase === "terminating") {
+      const left = [...tracked];
+      if (left.some((p) => planOf(p).stage <= currentStage)) return;
+      if (left.length === 0) return;
+      currentStage = Math.min(...left.map((p) => planOf(p).stage));
+      const group = left.filter((p) => planOf(p).stage === currentStage);
+      const bySignal = new Map<NodeJS.Signals, string[]>();
+      for (const p of group) {
+        const names = bySignal.get(planOf(p).signal) ?? [];
+        names.push(p.name);
+        bySignal.set(planOf(p).signal, names);
+      }
+      for (const [signal, names] of bySignal) log(`sending ${signal} to ${names.join(", ")}`);
+      for (const p of group) stopOne(p);
+    }
+  };
+
   const untrack = (process: StoppableProcess): void => {
     if (!tracked.delete(process)) return;
+    const timer = processTimers.get(process);
+    if (timer !== undefined) clearTimeout(timer);
+    processTimers.delete(process);
+    plans.delete(process);
+    if (staged) advanceStage();
     finishIfEmpty();
   };
 
-  const add = (process: StoppableProcess): (() => void) => {
+  const add = (process: StoppableProcess, options: TrackOptions = {}): (() => void) => {
     const remove = (): void => untrack(process);
     if (tracked.has(process)) return remove;
+    const plan = checkTrackOptions(options, config.timeoutMs);
     tracked.add(process);
+    if (plan.signal !== "SIGTERM" || plan.timeoutMs !== config.timeoutMs || plan.stage !== 0)
+      plans.set(process, plan);
     // A rejected groupGone means the spawner can no longer watch the group; waiting on it would
     // hang the shutdown, so it counts as gone.
     process.groupGone.then(remove, remove);
     // Started in a race with the shutdown: it must not be left running behind it.
-    if (phase === "terminating") sendSignal(process, "SIGTERM");
+    if (phase === "terminating" && staged) {
+      if (plan.stage <= currentStage) stopOne(process);
+    } else if (phase === "terminating") sendSignal(process, "SIGTERM");
     else if (phase === "killing") sendKill(process);
     else if (phase === "done") {
       log(`${process.name} started after shutdown completed, sending SIGKILL`);
@@ -189,6 +306,18 @@ export function createShutdownCoordinator(
     phase = "terminating";
     lastShutdownEventMs = config.now();
     if (why.kind === "signal") log(`${why.signal ?? "signal"} received, starting shutdown`);
+    try {
+      config.onShutdown?.(why);
+    } catch (error) {
+      log(`onShutdown failed: ${describe(error)}`);
+    }
+    if (phase !== "terminating") return done;
+    staged = [...tracked].some((p) => plans.has(p));
+    if (staged) {
+      advanceStage();
+      finishIfEmpty();
+      return done;
+    }
     log("sending SIGTERM to all processes");
     for (const process of tracked) sendSignal(process, "SIGTERM");
     // Deliberately ref'd: with every child detached and unref'd, this timer may be the only

@@ -18,6 +18,22 @@ export interface StoppableProcess {
   readonly groupGone: Promise<void>;
 }
 
+/**
+ * How the shutdown stops one process, given to `add()`. With the defaults for every process the
+ * shutdown is the classic one: SIGTERM to all at once, SIGKILL to all after `timeoutMs`.
+ */
+export interface TrackOptions {
+  /** Sent first. Default "SIGTERM". */
+  stopSignal?: NodeJS.Signals;
+  /** Then SIGKILL to this process after this long. Default: the coordinator's `timeoutMs`. */
+  stopTimeoutMs?: number;
+  /**
+   * Default 0. Stage 0 is stopped first; stage n+1 gets its signal once every process of the
+   * stages before it is gone, so a process can outlive the ones that depend on it.
+   */
+  stage?: number;
+}
+
 /** The part of `NodeJS.Process` the coordinator touches, injected so tests can pass an emitter. */
 export interface ProcessLike {
   on(event: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
@@ -64,13 +80,18 @@ export interface ShutdownCoordinatorOptions {
    * anyway: a process stuck in uninterruptible sleep cannot die, and foreman must still exit.
    */
   killTimeoutMs?: number;
-  /** Monotonic clock in ms. Default `performance.now`. */
+  /** Monotonic clock in ms. Default `process.hrtime`. */
   now?: () => number;
+  /**
+   * Called once, synchronously, when the shutdown starts (after the "received" line, before any
+   * signal is sent): the moment for a supervisor to stop restarting things. Errors are logged.
+   */
+  onShutdown?: (reason: ShutdownReason) => void;
 }
 
 export interface ShutdownCoordinator {
-  /** Track a process; returns the function that stops tracking it. */
-  add(process: StoppableProcess): () => void;
+  /** Track a process, stopped as `options` say; returns the function that stops tracking it. */
+  add(process: StoppableProcess, options?: TrackOptions): () => void;
   /** Register the signal listeners; returns the function that removes them. */
   install(): () => void;
   /** Idempotent: the first call starts the shutdown, every call returns the same promise. */

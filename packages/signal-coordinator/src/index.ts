@@ -8,6 +8,7 @@ export type {
   ShutdownReason,
   ShutdownResult,
   StoppableProcess,
+  TrackOptions,
   Watchdog,
   WatchdogOptions,
 } from "./_types.js";

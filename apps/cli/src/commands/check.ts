@@ -1,6 +1,7 @@
 import { loadEnv } from "@foreman/env-loader";
 import type { CommandContext } from "../_context.js";
-import { formatErrorLine } from "../_errors.js";
+import { formatErrorLine, jsonForTerminal } from "../_errors.js";
+import { loadPolicies } from "../_policies.js";
 import {
   type Diagnostic,
   describeDiagnostic,
@@ -25,7 +26,15 @@ export async function checkCommand(context: CommandContext): Promise<number> {
   } catch (error) {
     throw fromPackageError(error, io.cwd);
   }
-  const diagnostics: Diagnostic[] = [...procfile.diagnostics, ...envDiagnostics];
+  const policyDiagnostics = loadPolicies(
+    context.dotForeman,
+    procfile.entries.map((e) => e.name),
+  ).diagnostics;
+  const diagnostics: Diagnostic[] = [
+    ...procfile.diagnostics,
+    ...envDiagnostics,
+    ...policyDiagnostics,
+  ];
   const errors = diagnostics.filter((d) => d.severity === "error");
 
   if (options.json === true) {
@@ -34,7 +43,7 @@ export async function checkCommand(context: CommandContext): Promise<number> {
       processes: procfile.entries.map((e) => ({ name: e.name, command: e.command, line: e.line })),
       diagnostics,
     };
-    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    io.stdout.write(`${jsonForTerminal(report)}\n`);
     return errors.length > 0 ? 1 : 0;
   }
 

@@ -1,5 +1,5 @@
 import type { CommandContext } from "../_context.js";
-import { CliError, escapeControl, formatErrorLine } from "../_errors.js";
+import { CliError, escapeControl, formatErrorLine, jsonForTerminal } from "../_errors.js";
 import {
   describeDiagnostic,
   displayPath,
@@ -30,12 +30,14 @@ export async function envCommand(context: CommandContext): Promise<number> {
         hint: `the files read were: ${loaded.files.map((f) => displayPath(f, io.cwd)).join(", ") || "none"}`,
       });
     }
-    io.stdout.write(`${key} is set by ${displayPath(source.file, io.cwd)}:${source.line}\n`);
+    io.stdout.write(
+      `${escapeControl(`${key} is set by ${displayPath(source.file, io.cwd)}`)}:${source.line}\n`,
+    );
     return 0;
   }
 
   if (options.json === true) {
-    io.stdout.write(`${JSON.stringify(loaded.vars, null, 2)}\n`);
+    io.stdout.write(`${jsonForTerminal(loaded.vars)}\n`);
     return 0;
   }
   for (const [key, value] of Object.entries(loaded.vars))

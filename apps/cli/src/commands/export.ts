@@ -112,7 +112,9 @@ export async function exportCommand(context: CommandContext): Promise<number> {
     typeof options.port === "string"
       ? parsePort(options.port, "--port")
       : loaded.vars.PORT !== undefined
-        ? parsePort(loaded.vars.PORT, `PORT in ${loaded.sources.PORT?.file ?? ".env"}`)
+        ? parsePort(loaded.vars.PORT, `PORT in ${loaded.sources.PORT?.file ?? ".env"}`, {
+            showValue: false,
+          })
         : io.env.PORT !== undefined && io.env.PORT !== ""
           ? parsePort(io.env.PORT, "the environment variable PORT")
           : DEFAULT_PORT;
@@ -301,7 +303,7 @@ function writeFiles(
       throw cannotWrite(error, path);
     }
     if (file.owner !== undefined) giveTo(file.owner, path, isRoot, context);
-    io.stdout.write(`wrote ${displayPath(path, io.cwd)}\n`);
+    io.stdout.write(`wrote ${escapeControl(displayPath(path, io.cwd))}\n`);
   }
   return { existingBefore };
 }

@@ -4,6 +4,7 @@ import { constants } from "node:os";
 import type { CommandContext } from "../_context.js";
 import { CliError, formatErrorLine, usageError } from "../_errors.js";
 import { loadEnvironment, loadProcfile, resolvePaths, throwIfErrors } from "../_project.js";
+import { checkRootDirectory } from "../_root.js";
 
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = [
   "SIGINT",
@@ -30,6 +31,8 @@ export async function runCommand(context: CommandContext): Promise<number> {
     );
   }
   const paths = resolvePaths(options, io.cwd);
+  // A missing -d would otherwise surface as ENOENT from spawn: "command not found".
+  if (typeof options.root === "string") checkRootDirectory(paths.root, io.cwd);
   const loaded = await loadEnvironment(paths, io.cwd, io.env);
   throwIfErrors(loaded.diagnostics, io.cwd);
 

@@ -1,11 +1,20 @@
+import { type ControlHandler, listenControl } from "@foreman/control";
 import { createOutputMux, nameWidthFor } from "@foreman/output-mux";
 import { createShutdownCoordinator, startWatchdog } from "@foreman/signal-coordinator";
 import { type ExitInfo, type ManagedProcess, spawnProcess } from "@foreman/spawner";
+import {
+  createSupervisor,
+  type ProcessPolicy,
+  type StopSettings,
+  type Supervisor,
+} from "@foreman/supervisor";
 import { shouldColor } from "../_color.js";
 import type { CommandContext } from "../_context.js";
-import { CliError, formatErrorLine } from "../_errors.js";
+import { controlLocation, createControlHandler } from "../_control.js";
+import { CliError, formatErrorLine, isCodedError } from "../_errors.js";
 import {
   checkFormationLimits,
+  type Formation,
   type ProcessInstance,
   parseFormation,
   parsePort,
@@ -13,14 +22,17 @@ import {
   planInstances,
 } from "../_formation.js";
 import { checkFileDescriptors, openFileLimit } from "../_limits.js";
+import { loadPolicies } from "../_policies.js";
 import {
   type Diagnostic,
   describeDiagnostic,
+  displayPath,
   loadEnvironment,
   loadProcfile,
   resolvePaths,
   throwIfErrors,
 } from "../_project.js";
+import { checkRootDirectory } from "../_root.js";
 
 const DEFAULT_TIMEOUT_SECONDS = 5;
 const DEFAULT_PORT = 5000;
@@ -33,6 +45,11 @@ interface StartPlan {
   root: string;
   env: Record<string, string | undefined>;
   timeoutMs: number;
+  /** Every Procfile entry, in order: `foreman scale` may start any of them. */
+  entries: ReadonlyArray<{ name: string; command: string }>;
+  basePort: number;
+  policies: Record<string, ProcessPolicy>;
+  force: boolean;
 }
 
 /**
@@ -51,13 +68,16 @@ async function prepare(context: CommandContext): Promise<StartPlan> {
       ? DEFAULT_TIMEOUT_SECONDS
       : parseTimeoutSeconds(String(options.timeout));
   const paths = resolvePaths(options, io.cwd);
+  checkRootDirectory(paths.root, io.cwd);
   const procfile = await loadProcfile(paths.procfile, io.cwd);
   throwIfErrors(procfile.diagnostics, io.cwd);
   const loaded = await loadEnvironment(paths, io.cwd, io.env);
   throwIfErrors(loaded.diagnostics, io.cwd);
+  const names = procfile.entries.map((e) => e.name);
+  const policies = loadPolicies(context.dotForeman, names);
+  throwIfErrors(policies.diagnostics, io.cwd);
   printWarnings([...procfile.diagnostics, ...loaded.diagnostics], context);
 
-  const names = procfile.entries.map((e) => e.name);
   const formation = parseFormation(
     typeof options.formation === "string" ? options.formation : "",
     names,
@@ -66,7 +86,9 @@ async function prepare(context: CommandContext): Promise<StartPlan> {
     typeof options.port === "string"
       ? parsePort(options.port, "--port")
       : loaded.vars.PORT !== undefined
-        ? parsePort(loaded.vars.PORT, `PORT in ${loaded.sources.PORT?.file ?? ".env"}`)
+        ? parsePort(loaded.vars.PORT, `PORT in ${loaded.sources.PORT?.file ?? ".env"}`, {
+            showValue: false,
+          })
         : io.env.PORT !== undefined && io.env.PORT !== ""
           ? parsePort(io.env.PORT, "the environment variable PORT")
           : DEFAULT_PORT;
@@ -84,12 +106,34 @@ async function prepare(context: CommandContext): Promise<StartPlan> {
   }
   checkFormationLimits(instances, options.force === true);
   checkFileDescriptors(instances.length, openFileLimit());
+  warnAboutMissingDependencies(instances, policies.policies, context);
   return {
     instances,
     root: paths.root,
     env: loaded.env,
     timeoutMs: Math.round(timeoutSeconds * 1000),
+    entries: procfile.entries,
+    basePort,
+    policies: policies.policies,
+    force: options.force === true,
   };
+}
+
+/** `depends_on` a process this formation does not start is not waited for; say so once. */
+function warnAboutMissingDependencies(
+  instances: readonly ProcessInstance[],
+  policies: Record<string, ProcessPolicy>,
+  context: CommandContext,
+): void {
+  const started = new Set(instances.map((i) => i.type));
+  for (const type of started) {
+    for (const dep of policies[type]?.dependsOn ?? []) {
+      if (started.has(dep)) continue;
+      context.io.stderr.write(
+        `${formatErrorLine(`warning: ${type} depends on ${dep}, which this formation does not start; not waiting for it`)}\n`,
+      );
+    }
+  }
 }
 
 function printWarnings(diagnostics: readonly Diagnostic[], context: CommandContext): void {
@@ -101,6 +145,8 @@ function printWarnings(diagnostics: readonly Diagnostic[], context: CommandConte
 
 async function run(context: CommandContext, plan: StartPlan): Promise<number> {
   const { io, options } = context;
+  // Claimed before anything starts, so a second `foreman start` of this Procfile stops here.
+  const control = await openControl(context);
   const stdout = io.stdout as NodeJS.WriteStream;
   const mux = createOutputMux({
     output: io.stdout,
@@ -113,9 +159,12 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
     raw: options.raw === true,
     nameWidth: nameWidthFor([...plan.instances.map((i) => i.name), "system"]),
   });
+  let supervisor: Supervisor | undefined;
   const coordinator = createShutdownCoordinator({
     timeoutMs: plan.timeoutMs,
     log: (message) => mux.system(message),
+    // No restart, ready check or dependent start may begin once everything is stopping.
+    onShutdown: () => supervisor?.shutdown(),
   });
   const uninstall = coordinator.install();
   const watchdog = startWatchdog();
@@ -126,21 +175,82 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
   });
 
   const logsComplete: Array<{ name: string; done: Promise<void> }> = [];
-  for (const instance of plan.instances) {
-    if (coordinator.shuttingDown) break;
-    const child = spawnProcess({
-      name: instance.name,
-      command: instance.command,
-      cwd: plan.root,
-      env: { ...plan.env, PORT: String(instance.port), PS: instance.name },
-    });
-    logsComplete.push({
-      name: instance.name,
-      done: supervise(child, instance, { mux, coordinator, watchdog }),
-    });
-  }
+  const entryIndexOf = (type: string): number => plan.entries.findIndex((e) => e.name === type);
+  const colorIndexOf = (name: string): number => entryIndexOf(name.slice(0, name.lastIndexOf(".")));
+  // Policies (restart, oneshot, can_die, depends_on, ready) decide when each instance starts and
+  // what its exit means; with none set, every exit stops everything, as Ruby foreman does.
+  const running: Supervisor = createSupervisor({
+    types: plan.entries.map((e) => ({
+      name: e.name,
+      count: plan.instances.filter((i) => i.type === e.name).length,
+    })),
+    policies: plan.policies,
+    portFor: (type, index) => portOf(plan, type, index),
+    launch: (info) => {
+      const entryIndex = entryIndexOf(info.type);
+      const instance: ProcessInstance = {
+        ...info,
+        command: (plan.entries[entryIndex] as { command: string }).command,
+        entryIndex,
+      };
+      const child = spawnProcess({
+        name: instance.name,
+        command: instance.command,
+        cwd: plan.root,
+        env: { ...plan.env, PORT: String(instance.port), PS: instance.name },
+      });
+      const done = supervise(child, instance, {
+        mux,
+        coordinator,
+        watchdog,
+        stop: running.stopSettings(info.type),
+        note: (name, message) => running.logs.note(name, message),
+      });
+      logsComplete.push({ name: instance.name, done });
+      return { child, logged: done };
+    },
+    requestShutdown: (request) => {
+      if (coordinator.shuttingDown) return;
+      if (request.processName === undefined) mux.system(request.message);
+      void coordinator.shutdown({
+        kind: "exit",
+        exitCode: request.exitCode,
+        ...(request.processName === undefined ? {} : { processName: request.processName }),
+      });
+    },
+    log: (name, message) => mux.line(name, message, colorIndexOf(name)),
+    cwd: plan.root,
+    envFor: (info) => ({ ...plan.env, PORT: String(info.port), PS: info.name }),
+    defaultStopTimeoutMs: plan.timeoutMs,
+    logBytesPerProcess: logBytesPerProcess(plan.instances.length),
+  });
+  supervisor = running;
+  let nameWidth = nameWidthFor([...plan.instances.map((i) => i.name), "system"]);
+  control?.attach(
+    createControlHandler({
+      supervisor: running,
+      info: { procfile: control.procfile, pid: process.pid, startedAtMs: Date.now() },
+      quit: () => {
+        if (coordinator.shuttingDown) return;
+        mux.system("foreman quit: stopping every process");
+        void coordinator.shutdown({ kind: "error", exitCode: 0, message: "quit requested" });
+      },
+      checkScale: (counts) => checkScale(plan, running, counts),
+      afterScale: () => {
+        // Only ever wider: lines already printed keep their alignment with the new ones.
+        const wanted = nameWidthFor([...running.snapshot().map((s) => s.name), "system"]);
+        if (wanted > nameWidth) {
+          nameWidth = wanted;
+          mux.setNameWidth(wanted);
+        }
+      },
+    }),
+  );
+  running.start();
 
   const result = await coordinator.done;
+  // Ends `foreman logs -F` and lets `foreman quit` return; removes the socket file.
+  await control?.close();
   await reportEscapes(logsComplete, mux);
   await mux.flush();
   watchdog.close();
@@ -157,8 +267,9 @@ async function reportEscapes(
   logs: ReadonlyArray<{ name: string; done: Promise<void> }>,
   mux: ReturnType<typeof createOutputMux>,
 ): Promise<void> {
-  const finished = new Set<string>();
-  const tracked = logs.map(({ name, done }) => done.then(() => finished.add(name)));
+  // By entry, not by name: a restarted process has one entry per run.
+  const finished = new Set<object>();
+  const tracked = logs.map((entry) => entry.done.then(() => finished.add(entry)));
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     Promise.all(tracked),
@@ -167,8 +278,9 @@ async function reportEscapes(
     }),
   ]);
   clearTimeout(timer);
-  for (const { name } of logs) {
-    if (!finished.has(name)) {
+  for (const entry of logs) {
+    const { name } = entry;
+    if (!finished.has(entry)) {
       mux.system(
         `${name}: its output is still open after its process group stopped; a process that left the group (setsid) may still be running`,
       );
@@ -180,34 +292,143 @@ interface Wiring {
   mux: ReturnType<typeof createOutputMux>;
   coordinator: ReturnType<typeof createShutdownCoordinator>;
   watchdog: ReturnType<typeof startWatchdog>;
+  /** How the shutdown stops it: its stop_signal, stop_timeout and dependency stage. */
+  stop: StopSettings;
+  /** Also keeps foreman's own lines about it for `foreman logs`. */
+  note: (name: string, message: string) => void;
 }
 
-/** Connects one process to the log, the shutdown rule and the watchdog; resolves after its exit line. */
+/**
+ * Connects one process to the log, the shutdown and the watchdog; resolves after its exit line.
+ * What its exit means (stop everything, restart, nothing) is the supervisor's decision.
+ */
 function supervise(
   child: ManagedProcess,
   instance: ProcessInstance,
-  { mux, coordinator, watchdog }: Wiring,
+  { mux, coordinator, watchdog, stop, note }: Wiring,
 ): Promise<void> {
   const colorIndex = instance.entryIndex;
-  coordinator.add(child);
+  coordinator.add(child, {
+    stopSignal: stop.signal,
+    stopTimeoutMs: stop.timeoutMs,
+    stage: stop.stage,
+  });
   const pid = child.pid;
   if (pid !== undefined) {
     watchdog.track(pid);
     void child.groupGone.then(() => watchdog.untrack(pid));
     mux.line(instance.name, `started with pid ${pid}`, colorIndex);
+    note(instance.name, `started with pid ${pid}`);
   }
   const stdoutDone = mux.addSource(child.stdout, { name: instance.name, colorIndex });
   const stderrDone = mux.addSource(child.stderr, { name: instance.name, colorIndex });
-
-  // Ruby foreman's rule: when any process ends on its own, everything stops.
-  void child.exited.then((info) => {
-    if (!coordinator.shuttingDown) {
-      void coordinator.shutdown({ kind: "exit", processName: instance.name, exitCode: info.code });
-    }
-  });
   return Promise.all([child.closed, stdoutDone, stderrDone]).then(([info]) => {
-    mux.line(instance.name, describeExit(info), colorIndex);
+    const line = describeExit(info);
+    mux.line(instance.name, line, colorIndex);
+    note(instance.name, line);
   });
+}
+
+/**
+ * What `foreman logs` keeps of each process: 256 KiB, less when there are many processes, so the
+ * ring buffers stay within about 64 MiB in all.
+ */
+function logBytesPerProcess(processCount: number): number {
+  return Math.max(16 * 1024, Math.min(256 * 1024, Math.floor((64 * 1024 * 1024) / processCount)));
+}
+
+/** Ruby foreman's rule: base + 100 × the entry's position + (instance − 1). */
+function portOf(plan: StartPlan, type: string, index: number): number {
+  const port = plan.basePort + 100 * plan.entries.findIndex((e) => e.name === type) + index - 1;
+  if (port > 65535) {
+    throw new CliError(
+      "CLI_PORT_OUT_OF_RANGE",
+      `${type}.${index} would get port ${port}, above 65535`,
+      {
+        kind: "usage",
+        hint: "start foreman with a lower base port (--port)",
+      },
+    );
+  }
+  return port;
+}
+
+/** `foreman scale` obeys the same limits as `foreman start`: ports, counts per type and in all. */
+function checkScale(plan: StartPlan, supervisor: Supervisor, counts: Record<string, number>): void {
+  const formation: Formation = new Map(plan.entries.map((e) => [e.name, 0]));
+  for (const s of supervisor.snapshot()) formation.set(s.type, (formation.get(s.type) ?? 0) + 1);
+  for (const [type, count] of Object.entries(counts))
+    if (formation.has(type)) formation.set(type, count);
+  const instances = planInstances({
+    entries: plan.entries,
+    formation,
+    only: [],
+    basePort: plan.basePort,
+  });
+  checkFormationLimits(instances, plan.force);
+  checkFileDescriptors(instances.length, openFileLimit());
+}
+
+interface ControlChannel {
+  procfile: string;
+  attach(handler: ControlHandler): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on the control socket of this Procfile. A live one means foreman already runs it: that
+ * is an error. Any other problem (an unsafe directory, a path too long) only costs the control
+ * verbs, so it is a warning and the app runs anyway.
+ */
+async function openControl(context: CommandContext): Promise<ControlChannel | undefined> {
+  const { io, options } = context;
+  const location = controlLocation(options, io.cwd, io.env);
+  let handler: ControlHandler | undefined;
+  try {
+    const server = await listenControl({
+      path: location.path,
+      handler: (call, requestContext) => {
+        if (handler === undefined) {
+          throw new CliError("CLI_STARTING", "the instance is still starting", {
+            hint: "try again in a moment",
+          });
+        }
+        return handler(call, requestContext);
+      },
+    });
+    return {
+      procfile: location.procfile,
+      attach: (h) => {
+        handler = h;
+      },
+      close: async () => {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          server.close(),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, PIPE_DRAIN_AFTER_STOP_MS * 2);
+          }),
+        ]);
+        clearTimeout(timer);
+      },
+    };
+  } catch (error) {
+    if (isCodedError(error) && error.code === "CONTROL_ALREADY_RUNNING") {
+      throw new CliError(
+        "CLI_ALREADY_RUNNING",
+        `foreman is already running for ${displayPath(location.procfile, io.cwd)}`,
+        { hint: "see it with `foreman ps`, stop it with `foreman quit`", cause: error },
+      );
+    }
+    if (!isCodedError(error)) throw error;
+    io.stderr.write(
+      `${formatErrorLine(
+        `warning: ${error.message}; foreman ps, restart, stop, scale, logs and quit will not reach this instance`,
+        error.hint,
+      )}\n`,
+    );
+    return undefined;
+  }
 }
 
 export function describeExit(info: ExitInfo): string {

@@ -1,0 +1,317 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, lstatSync, realpathSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { controlSocketPath } from "@foreman/control";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import {
+  cleanEnv,
+  FIXTURES,
+  isAlive,
+  makeProject,
+  pidsFrom,
+  type RunningCli,
+  removeProject,
+  runCli,
+  startCli as startCliUntracked,
+  waitUntilGone,
+} from "../helpers.js";
+
+const node = JSON.stringify(process.execPath);
+const fixture = (name: string) => JSON.stringify(join(FIXTURES, name));
+const service = (...args: string[]) => `${node} ${fixture("service.cjs")} ${args.join(" ")}`.trim();
+const projects: string[] = [];
+const project = (files: Parameters<typeof makeProject>[0]) => {
+  const dir = makeProject(files);
+  projects.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of projects) removeProject(dir);
+});
+
+// A failed test must not leave its foreman running: stop (as Ctrl-C) whatever is still up.
+const started: RunningCli[] = [];
+const startCli = (...args: Parameters<typeof startCliUntracked>): RunningCli => {
+  const running = startCliUntracked(...args);
+  started.push(running);
+  return running;
+};
+afterEach(async () => {
+  for (const running of started.splice(0)) {
+    if (running.child.exitCode === null && running.child.signalCode === null) {
+      running.child.kill("SIGINT");
+      await running.exited;
+    }
+  }
+});
+
+/** Where `foreman start` in `cwd` listens, computed as the CLI does. */
+const socketOf = (cwd: string) =>
+  controlSocketPath(realpathSync(join(cwd, "Procfile")), { env: cleanEnv() });
+
+/** A running app with web (2 instances, ready when it logs "up") and a worker that depends on it. */
+async function startApp(extra: string[] = []) {
+  const cwd = project({
+    Procfile: `web: ${service()}\nworker: ${service()}\n`,
+    ".foreman": "processes:\n  web: { ready: { log: '^up ' } }\n  worker: { depends_on: [web] }\n",
+  });
+  const running = startCli(["start", "--no-timestamp", "-m", "web=2", ...extra], { cwd });
+  await running.waitFor(/worker\.1 +\| up worker\.1/);
+  return { cwd, running };
+}
+
+async function quit(cwd: string, running: ReturnType<typeof startCli>): Promise<void> {
+  const result = await runCli(["quit"], { cwd });
+  expect(result.exitCode).toBe(0);
+  expect((await running.exited).code).toBe(0);
+}
+
+describe("foreman ps / status", () => {
+  it("lists every process with pid, state, uptime, restarts, port and readiness", async () => {
+    const { cwd, running } = await startApp(["-p", "7300"]);
+    const ps = await runCli(["ps"], { cwd });
+    expect(ps.exitCode).toBe(0);
+    const lines = ps.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^NAME +PID +STATE +UPTIME +RESTARTS +PORT +READY$/);
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^web\.1 +\d+ +running +\d+s +0 +7300 +yes$/),
+      expect.stringMatching(/^web\.2 +\d+ +running +\d+s +0 +7301 +yes$/),
+      expect.stringMatching(/^worker\.1 +\d+ +running +\d+s +0 +7400 +yes$/),
+    ]);
+    const status = JSON.parse((await runCli(["status", "--json"], { cwd })).stdout);
+    expect(status.procfile).toBe(join(cwd, "Procfile"));
+    expect(status.processes.map((p: { name: string; pid: number }) => [p.name, p.pid])).toEqual(
+      ["web.1", "web.2", "worker.1"].map((name) => [
+        name,
+        Number(
+          new RegExp(`${name.replace(".", "\\.")} +\\| started with pid (\\d+)`).exec(
+            running.stdout,
+          )?.[1],
+        ),
+      ]),
+    );
+    await quit(cwd, running);
+  });
+});
+
+describe("foreman restart and stop", () => {
+  it("restarts web.1 then web.2, each once the one before is ready again", async () => {
+    const { cwd, running } = await startApp();
+    const before = pidsFrom(running.stdout);
+    const result = await runCli(["restart", "web"], { cwd });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(
+      /^web\.1 restarted and ready \(pid \d+\)\nweb\.2 restarted and ready \(pid \d+\)\n$/,
+    );
+    const out = running.stdout.split("\n");
+    const at = (pattern: RegExp, from = 0) => out.findIndex((l, i) => i >= from && pattern.test(l));
+    const web1Stop = at(/web\.1 +\| stopping on request/);
+    const web1Ready = at(/web\.1 +\| is ready/, web1Stop);
+    const web2Stop = at(/web\.2 +\| stopping on request/);
+    expect(web1Stop).toBeGreaterThan(-1);
+    expect(web1Ready).toBeGreaterThan(web1Stop);
+    expect(web2Stop).toBeGreaterThan(web1Ready);
+    // The old processes are gone, the worker was left alone, nothing stopped foreman.
+    expect(await waitUntilGone(before.slice(0, 2))).toEqual([]);
+    expect(isAlive(before[2] as number)).toBe(true);
+    const ps = JSON.parse((await runCli(["ps", "--json"], { cwd })).stdout).processes;
+    expect(ps.map((p: { restarts: number }) => p.restarts)).toEqual([1, 1, 0]);
+    await quit(cwd, running);
+  });
+
+  it("stop stops a process and first what depends on it; restart starts them again", async () => {
+    const { cwd, running } = await startApp();
+    const stop = await runCli(["stop", "web.2"], { cwd });
+    expect(stop.exitCode).toBe(0);
+    expect(stop.stdout).toBe("worker.1 stopped (it depends on web)\nweb.2 stopped\n");
+    const ps = JSON.parse((await runCli(["ps", "--json"], { cwd })).stdout).processes;
+    expect(ps.map((p: { state: string }) => p.state)).toEqual(["running", "stopped", "stopped"]);
+    // A stop on request is not an exit: foreman keeps running.
+    expect(running.child.exitCode).toBeNull();
+    const restart = await runCli(["restart", "worker"], { cwd });
+    expect(restart.stdout).toMatch(/^worker\.1 started and ready/);
+    expect(restart.stderr).toMatch(/web\.2: starting it first: worker\.1 depends on it/);
+    const after = JSON.parse((await runCli(["ps", "--json"], { cwd })).stdout).processes;
+    expect(after.map((p: { state: string }) => p.state)).toEqual(["running", "running", "running"]);
+    await quit(cwd, running);
+  });
+
+  it("says which name matched nothing", async () => {
+    const { cwd, running } = await startApp();
+    const result = await runCli(["restart", "db"], { cwd });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe(
+      'foreman: no process matches "db"; the processes are: web.1, web.2, worker.1\n',
+    );
+    await quit(cwd, running);
+  });
+});
+
+describe("foreman scale", () => {
+  it("starts and stops instances live, with ports by the usual rule", async () => {
+    const { cwd, running } = await startApp(["-p", "7500"]);
+    const up = await runCli(["scale", "web=3"], { cwd });
+    expect(up.exitCode).toBe(0);
+    expect(up.stdout).toBe("web.3 started and ready on port 7502\n");
+    await running.waitFor(/web\.3 +\| up web\.3/);
+    const down = await runCli(["scale", "web=1", "worker=0"], { cwd });
+    expect(down.stdout).toBe(
+      "worker.1 stopped and removed\nweb.3 stopped and removed\nweb.2 stopped and removed\n",
+    );
+    const ps = JSON.parse((await runCli(["ps", "--json"], { cwd })).stdout).processes;
+    expect(ps.map((p: { name: string }) => p.name)).toEqual(["web.1"]);
+    const bad = await runCli(["scale", "web=lots"], { cwd });
+    expect(bad.exitCode).toBe(2);
+    const unknown = await runCli(["scale", "db=1"], { cwd });
+    expect(unknown.stderr).toMatch(
+      /^foreman: no process type "db" in the Procfile; the types are: web, worker/,
+    );
+    await quit(cwd, running);
+  });
+});
+
+describe("foreman logs", () => {
+  it("prints the recent output, for some processes or all, and -n limits it", async () => {
+    const { cwd, running } = await startApp();
+    const all = await runCli(["logs"], { cwd });
+    expect(all.stdout).toMatch(/^\d\d:\d\d:\d\d web\.1 +\| started with pid \d+$/m);
+    expect(all.stdout).toMatch(/^\d\d:\d\d:\d\d worker\.1 +\| up worker\.1 pid=\d+$/m);
+    const worker = await runCli(["logs", "worker"], { cwd });
+    expect(worker.stdout).not.toMatch(/web\./);
+    expect(worker.stdout).toMatch(/worker\.1 +\| up worker\.1/);
+    const last = await runCli(["logs", "web.*", "-n", "1"], { cwd });
+    expect(last.stdout.trimEnd().split("\n")).toHaveLength(1);
+    await quit(cwd, running);
+  });
+
+  it("-F follows new lines until the instance stops", async () => {
+    const { cwd, running } = await startApp();
+    const follower = startCli(["logs", "-F", "-n", "1", "web.1"], { cwd });
+    // The last line comes once the follower is subscribed; everything after it is new.
+    await follower.waitFor(/web\.1 +\| /);
+    const restart = await runCli(["restart", "web.1"], { cwd });
+    expect(restart.exitCode).toBe(0);
+    await follower.waitFor(/web\.1 +\| stopping on request \(SIGTERM\)/);
+    await follower.waitFor(/web\.1 +\| is ready: its output matches/);
+    expect(follower.stdout).not.toMatch(/web\.2|worker/);
+    await quit(cwd, running);
+    expect((await follower.exited).code).toBe(0);
+  });
+});
+
+describe("foreman quit", () => {
+  it("stops the instance as Ctrl-C does and returns once it has stopped", async () => {
+    const { cwd, running } = await startApp();
+    const pids = pidsFrom(running.stdout);
+    const result = await runCli(["quit"], { cwd });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^foreman \(pid \d+\) has stopped\n$/);
+    expect((await running.exited).code).toBe(0);
+    expect(running.stdout).toMatch(/system +\| foreman quit: stopping every process/);
+    expect(await waitUntilGone(pids)).toEqual([]);
+    expect(existsSync(socketOf(cwd).path)).toBe(false);
+  });
+});
+
+describe("no instance running", () => {
+  it.each([
+    ["ps"],
+    ["status"],
+    ["restart", "web"],
+    ["stop", "web"],
+    ["scale", "web=2"],
+    ["logs"],
+    ["quit"],
+  ])("foreman %s says so in one line and exits 1", async (...args) => {
+    const cwd = project({ Procfile: `web: ${service()}\n` });
+    const result = await runCli(args, { cwd });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(
+      "foreman: no foreman is running for Procfile; start it with `foreman start` (from the same directory, or with the same -f)\n",
+    );
+  });
+});
+
+describe("the control socket", () => {
+  it("is 0600 in a 0700 directory, found from another directory with -f", async () => {
+    const { cwd, running } = await startApp();
+    const { path, directory } = socketOf(cwd);
+    expect(lstatSync(path).isSocket()).toBe(true);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(directory).mode & 0o777).toBe(0o700);
+    expect(statSync(directory).uid).toBe(process.getuid?.());
+    const elsewhere = project({});
+    const ps = await runCli(["ps", "-f", join(cwd, "Procfile")], { cwd: elsewhere });
+    expect(ps.exitCode).toBe(0);
+    await quit(cwd, running);
+  });
+
+  it("refuses a second foreman start for the same Procfile, before starting anything", async () => {
+    const { cwd, running } = await startApp();
+    const second = await runCli(["start"], { cwd });
+    expect(second.exitCode).toBe(1);
+    expect(second.stdout).toBe("");
+    expect(second.stderr).toBe(
+      "foreman: foreman is already running for Procfile; see it with `foreman ps`, stop it with `foreman quit`\n",
+    );
+    // The first one is untouched.
+    expect((await runCli(["ps"], { cwd })).exitCode).toBe(0);
+    await quit(cwd, running);
+  });
+
+  it("replaces the socket a SIGKILLed instance left behind", async () => {
+    const cwd = project({ Procfile: `web: ${service()}\n` });
+    const first = startCli(["start", "--no-timestamp"], { cwd });
+    await first.waitFor(/web\.1 +\| up/);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    expect(await waitUntilGone(pidsFrom(first.stdout), 6000)).toEqual([]);
+    expect(lstatSync(socketOf(cwd).path).isSocket()).toBe(true);
+    expect((await runCli(["ps"], { cwd })).stderr).toMatch(/^foreman: no foreman is running/);
+    const second = startCli(["start", "--no-timestamp"], { cwd });
+    await second.waitFor(/web\.1 +\| up/);
+    expect((await runCli(["ps"], { cwd })).stdout).toMatch(/^web\.1 +\d+ +running/m);
+    await quit(cwd, second);
+  });
+
+  it("runs the app anyway, with a warning, when the socket cannot be made", async () => {
+    const cwd = project({ Procfile: `web: ${service()}\n` });
+    const env = cleanEnv({ XDG_RUNTIME_DIR: join(cwd, "no", "such", "dir") });
+    const running = startCli(["start", "--no-timestamp"], { cwd, env });
+    await running.waitFor(/web\.1 +\| up/);
+    expect(running.stderr).toMatch(
+      /^foreman: warning: cannot create the control directory .*; foreman ps, restart, stop, scale, logs and quit will not reach this instance; /,
+    );
+    running.child.kill("SIGINT");
+    expect((await running.exited).code).toBe(0);
+  });
+
+  const canSwitchUser = process.getuid?.() === 0 && existsSync("/usr/bin/setpriv");
+  it.skipIf(!canSwitchUser)("refuses a peer with another uid (setpriv)", async () => {
+    // A temp dir others may enter, so that only foreman's own 0700 directory can stop them.
+    const tmp = project({});
+    chmodSync(tmp, 0o755);
+    const env = cleanEnv({ XDG_RUNTIME_DIR: undefined, TMPDIR: tmp });
+    const cwd = project({ Procfile: `web: ${service()}\n` });
+    const running = startCli(["start", "--no-timestamp"], { cwd, env });
+    await running.waitFor(/web\.1 +\| up/);
+    const { path, directory } = controlSocketPath(realpathSync(join(cwd, "Procfile")), {
+      env,
+      tmpdir: tmp,
+    });
+    expect(directory).toBe(join(tmp, `foreman-${process.getuid?.()}`));
+    const script = `
+      const socket = require("node:net").createConnection(process.argv[1]);
+      socket.on("connect", () => { console.log("connected"); process.exit(0); });
+      socket.on("error", (e) => { console.log(e.code); process.exit(0); });`;
+    const result = spawnSync(
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script, path],
+      { encoding: "utf8", timeout: 10_000 },
+    );
+    expect(result.stdout.trim()).toBe("EACCES");
+    expect((await runCli(["quit"], { cwd, env })).exitCode).toBe(0);
+    expect((await running.exited).code).toBe(0);
+  });
+});
