@@ -5,6 +5,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type CombineEnvOptions, combineEnvFiles, type LoadedEnvFile } from "./_load.js";
 
+// FOREMAN_FUZZ_RUNS=100000 runs every property that many times (the nightly-size run).
+const fuzzRuns = (runs: number): number => Number(process.env.FOREMAN_FUZZ_RUNS) || runs;
+
 function file(text: string, name = ".env", mode?: number): LoadedEnvFile {
   const loaded: LoadedEnvFile = { shown: name, path: `/project/${name}`, text };
   if (mode !== undefined) loaded.mode = mode;
@@ -229,7 +232,7 @@ describe("expansion properties", () => {
         fc.pre(!ours.diagnostics.some((d) => d.code === "ENV_EXPANSION_LOOP"));
         expect(ours.vars).toEqual(reference(text, inherit));
       }),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 
@@ -244,7 +247,7 @@ describe("expansion properties", () => {
         fc.pre(!ours.diagnostics.some((d) => d.code === "ENV_EXPANSION_LOOP"));
         expect(ours.vars).toEqual(reference(text, disjoint));
       }),
-      { numRuns: 1000 },
+      { numRuns: fuzzRuns(1000) },
     );
   });
 
@@ -258,7 +261,7 @@ describe("expansion properties", () => {
           expect(diagnostic.hint ?? "").not.toContain(MARKER);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   });
 });

@@ -5,6 +5,9 @@ import { describe, expect, it } from "vitest";
 import { scanEnv } from "./_parse.js";
 import { parseEnv } from "./index.js";
 
+// FOREMAN_FUZZ_RUNS=100000 runs every property that many times (the nightly-size run).
+const fuzzRuns = (runs: number): number => Number(process.env.FOREMAN_FUZZ_RUNS) || runs;
+
 // Inputs that exercise every corner of dotenv's LINE pattern we know of.
 const dotenvCases: [string, string][] = [
   ["empty file", ""],
@@ -290,7 +293,7 @@ describe("properties", () => {
           expect(diagnostic.column).toBeGreaterThanOrEqual(1);
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: fuzzRuns(3000) },
     );
   });
 
@@ -327,7 +330,7 @@ describe("properties", () => {
           }
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 });

@@ -2,6 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { findInvalidUtf8Offset, lineOfByteOffset } from "./_utf8.js";
 
+// FOREMAN_FUZZ_RUNS=100000 runs every property that many times (the nightly-size run).
+const fuzzRuns = (runs: number): number => Number(process.env.FOREMAN_FUZZ_RUNS) || runs;
+
 const fatal = new TextDecoder("utf-8", { fatal: true });
 function decodes(bytes: Uint8Array): boolean {
   try {
@@ -27,7 +30,7 @@ describe("findInvalidUtf8Offset", () => {
         expect(offset === -1).toBe(decodes(input));
         if (offset !== -1) expect(decodes(input.subarray(0, offset))).toBe(true);
       }),
-      { numRuns: 3000 },
+      { numRuns: fuzzRuns(3000) },
     );
   });
 

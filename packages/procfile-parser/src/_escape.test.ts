@@ -2,6 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { escapeControlCharacters, quote, truncate } from "./_escape.js";
 
+// FOREMAN_FUZZ_RUNS=100000 runs every property that many times (the nightly-size run).
+const fuzzRuns = (runs: number): number => Number(process.env.FOREMAN_FUZZ_RUNS) || runs;
+
 describe("escapeControlCharacters", () => {
   it.each<[string, string, string]>([
     ["ESC", "\u001b[2J", "\\x1b[2J"],
@@ -21,7 +24,7 @@ describe("escapeControlCharacters", () => {
       fc.property(fc.string({ unit: "binary", maxLength: 50 }), (text) => {
         expect(escapeControlCharacters(text)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
       }),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   });
 });

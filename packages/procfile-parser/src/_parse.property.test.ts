@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { formatProcfile } from "./_format.js";
 import { parseProcfile } from "./_parse.js";
 
+// FOREMAN_FUZZ_RUNS=100000 runs every property that many times (the nightly-size run).
+const fuzzRuns = (runs: number): number => Number(process.env.FOREMAN_FUZZ_RUNS) || runs;
+
 // Pieces people (and accidents) put in Procfiles, so random lines hit every branch.
 const token = fc.constantFrom(
   "web",
@@ -68,7 +71,7 @@ describe("parseProcfile properties", () => {
         if (entries.length === 0)
           expect(diagnostics.map((d) => d.code)).toContain("PROCFILE_NO_PROCESSES");
       }),
-      { numRuns: 1500 },
+      { numRuns: fuzzRuns(1500) },
     );
   });
 
@@ -93,7 +96,7 @@ describe("parseProcfile properties", () => {
           expect(diagnostic.hint ?? "").not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: fuzzRuns(1000) },
     );
   });
 
@@ -120,7 +123,7 @@ describe("parseProcfile properties", () => {
         );
         expect(errors).toEqual([]);
       }),
-      { numRuns: 1000 },
+      { numRuns: fuzzRuns(1000) },
     );
   });
 
@@ -149,7 +152,7 @@ describe("parseProcfile properties", () => {
             else expect(trimmed === "" || entries.some((e) => e.name === match[1])).toBe(true);
           });
       }),
-      { numRuns: 1000 },
+      { numRuns: fuzzRuns(1000) },
     );
   });
 });
