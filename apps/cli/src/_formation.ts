@@ -87,14 +87,7 @@ export function planInstances(options: PlanOptions): ProcessInstance[] {
     if (options.only.length > 0 && !options.only.includes(entry.name)) return;
     const count = countFor(options.formation, entry.name);
     for (let index = 1; index <= count; index += 1) {
-      const port = options.basePort + 100 * entryIndex + (index - 1);
-      if (port > 65535) {
-        throw usageError(
-          "CLI_PORT_OUT_OF_RANGE",
-          `${entry.name}.${index} would get port ${port}, above 65535`,
-          "choose a lower base port with --port",
-        );
-      }
+      const port = portFor(options.basePort, entryIndex, entry.name, index);
       instances.push({
         type: entry.name,
         index,
@@ -109,6 +102,19 @@ export function planInstances(options: PlanOptions): ProcessInstance[] {
 }
 
 /** `showValue: false` for a value from a .env file: it is never echoed, whatever it holds. */
+/** Ruby foreman's rule: base + 100 × the entry's position in the Procfile + (instance − 1). */
+export function portFor(basePort: number, entryIndex: number, type: string, index: number): number {
+  const port = basePort + 100 * entryIndex + (index - 1);
+  if (port > 65535) {
+    throw usageError(
+      "CLI_PORT_OUT_OF_RANGE",
+      `${type}.${index} would get port ${port}, above 65535`,
+      "choose a lower base port with --port",
+    );
+  }
+  return port;
+}
+
 export function parsePort(
   value: string,
   source: string,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { afterAll } from "vitest";
 
 export const CLI: string = fileURLToPath(new URL("../bin/foreman.js", import.meta.url));
 export const FIXTURES: string = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -66,6 +67,19 @@ export function makeProject(
 
 export function removeProject(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** `makeProject` for one test file: every directory it makes is removed after the file's tests. */
+export function useProjects(): (files: Parameters<typeof makeProject>[0]) => string {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) removeProject(dir);
+  });
+  return (files) => {
+    const dir = makeProject(files);
+    dirs.push(dir);
+    return dir;
+  };
 }
 
 /** A running `foreman` whose output can be awaited line by line. */

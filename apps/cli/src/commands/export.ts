@@ -29,10 +29,10 @@ import { CliError, escapeControl, formatErrorLine, isCodedError, usageError } fr
 import {
   checkFormationLimits,
   parseFormation,
-  parsePort,
   parseTimeoutSeconds,
   planInstances,
 } from "../_formation.js";
+import { basePortFor } from "../_ports.js";
 import {
   describeDiagnostic,
   displayPath,
@@ -43,7 +43,6 @@ import {
 } from "../_project.js";
 
 const DEFAULT_TIMEOUT_SECONDS = 5;
-const DEFAULT_PORT = 5000;
 
 /**
  * `foreman export FORMAT LOCATION`: the Procfile, `.env` and formation as configuration for a
@@ -108,16 +107,7 @@ export async function exportCommand(context: CommandContext): Promise<number> {
     typeof options.formation === "string" ? options.formation : "",
     names,
   );
-  const basePort =
-    typeof options.port === "string"
-      ? parsePort(options.port, "--port")
-      : loaded.vars.PORT !== undefined
-        ? parsePort(loaded.vars.PORT, `PORT in ${loaded.sources.PORT?.file ?? ".env"}`, {
-            showValue: false,
-          })
-        : io.env.PORT !== undefined && io.env.PORT !== ""
-          ? parsePort(io.env.PORT, "the environment variable PORT")
-          : DEFAULT_PORT;
+  const basePort = basePortFor(options.port, loaded, io.env);
   const instances = planInstances({ entries: procfile.entries, formation, only: [], basePort });
   checkFormationLimits(instances, false);
   const processes: ExportProcess[] = procfile.entries.map((entry) => ({

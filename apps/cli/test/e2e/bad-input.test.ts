@@ -1,18 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { CLI, makeProject, removeProject, runCli } from "../helpers.js";
+import { describe, expect, it } from "vitest";
+import { CLI, type makeProject, runCli, useProjects } from "../helpers.js";
 
-const projects: string[] = [];
-const project = (files: Parameters<typeof makeProject>[0]) => {
-  const dir = makeProject(files);
-  projects.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of projects) removeProject(dir);
-});
+const project = useProjects();
 
 const OK = "web: node -e 0\nworker: node -e 0\n";
 

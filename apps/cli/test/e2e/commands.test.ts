@@ -1,18 +1,10 @@
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { cleanEnv, FIXTURES, makeProject, removeProject, runCli, startCli } from "../helpers.js";
+import { describe, expect, it } from "vitest";
+import { cleanEnv, FIXTURES, runCli, startCli, useProjects } from "../helpers.js";
 
 const node = JSON.stringify(process.execPath);
 const fixture = (name: string) => JSON.stringify(join(FIXTURES, name));
-const projects: string[] = [];
-const project = (files: Parameters<typeof makeProject>[0]) => {
-  const dir = makeProject(files);
-  projects.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of projects) removeProject(dir);
-});
+const project = useProjects();
 
 describe("foreman run", () => {
   it("runs a command with the .env loaded and exits with its code", async () => {

@@ -1,31 +1,22 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   cleanEnv,
   FIXTURES,
-  makeProject,
   pidsFrom,
   type RunningCli,
-  removeProject,
   runCli,
   startCli as startCliUntracked,
+  useProjects,
   waitUntilGone,
 } from "../helpers.js";
 
 const node = JSON.stringify(process.execPath);
 const fixture = (name: string) => JSON.stringify(join(FIXTURES, name));
 const service = (...args: string[]) => `${node} ${fixture("service.cjs")} ${args.join(" ")}`.trim();
-const projects: string[] = [];
-const project = (files: Parameters<typeof makeProject>[0]) => {
-  const dir = makeProject(files);
-  projects.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of projects) removeProject(dir);
-});
+const project = useProjects();
 
 // A failed test must not leave its foreman running: stop (as Ctrl-C) whatever is still up.
 const started: RunningCli[] = [];

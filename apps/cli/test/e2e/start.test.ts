@@ -1,29 +1,20 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   cleanEnv,
   FIXTURES,
   isAlive,
-  makeProject,
   pidsFrom,
-  removeProject,
   runCli,
   startCli,
+  useProjects,
   waitUntilGone,
 } from "../helpers.js";
 
 const node = JSON.stringify(process.execPath);
 const fixture = (name: string) => JSON.stringify(join(FIXTURES, name));
-const projects: string[] = [];
-const project = (files: Parameters<typeof makeProject>[0]) => {
-  const dir = makeProject(files);
-  projects.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of projects) removeProject(dir);
-});
+const project = useProjects();
 
 describe("foreman start: output", () => {
   it("prefixes every line with the time, the padded name and a bar, and reports start and exit", async () => {
