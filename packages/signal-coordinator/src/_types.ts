@@ -119,4 +119,10 @@ export interface WatchdogOptions {
   shellPath?: string;
   /** Called (at most once) when the helper cannot be started. Default: ignore. */
   onError?: (error: SignalCoordinatorError) => void;
+  /**
+   * An environment entry (`NAME=value`, e.g. a random run id) that the caller gives every process
+   * it starts. When foreman dies, the helper also stops every process whose environment holds it
+   * (read from /proc), which catches a process spawned but not yet tracked when foreman was killed.
+   */
+  marker?: string;
 }

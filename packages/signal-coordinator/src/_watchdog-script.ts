@@ -18,9 +18,13 @@
  *   for a thousand groups in dash; a variable lookup is a hash lookup. The `eval`s only ever
  *   see ids that passed the digits-only check above.
  * - `sleep 0.05` is not POSIX; where it fails the loop sleeps whole seconds instead.
+ * - the marker (`$2`, an environment entry every process foreman starts carries): a process
+ *   spawned but not yet announced with `+<pgid>` when foreman died is found through
+ *   /proc/<pid>/environ and stopped by pid; its descendants carry the marker too.
  */
 export const WATCHDOG_SCRIPT: string = `trap '' INT HUP TERM
 grace_ms=$1
+marker=\${2-}
 seen=
 while IFS= read -r line; do
   case $line in
@@ -46,18 +50,31 @@ for id in $seen; do
   eval "state=\\$g_$id"
   [ "$state" = 1 ] && groups="$groups $id"
 done
-[ -z "$groups" ] && exit 0
+marked=
+if [ -n "$marker" ]; then
+  for file in $(grep -lzxF -e "$marker" /proc/[0-9]*/environ 2>/dev/null); do
+    pid=\${file#/proc/}
+    pid=\${pid%/environ}
+    [ "$pid" = "$$" ] || marked="$marked $pid"
+  done
+fi
+[ -z "$groups$marked" ] && exit 0
 for id in $groups; do kill -s TERM -- "-$id" 2>/dev/null; done
+for pid in $marked; do kill -s TERM "$pid" 2>/dev/null; done
 ticks=$(( (grace_ms + 49) / 50 ))
 while [ "$ticks" -gt 0 ]; do
   alive=
   for id in $groups; do
     if kill -s 0 -- "-$id" 2>/dev/null; then alive=1; break; fi
   done
+  for pid in $marked; do
+    if kill -s 0 "$pid" 2>/dev/null; then alive=1; break; fi
+  done
   [ -z "$alive" ] && exit 0
   if sleep 0.05 2>/dev/null; then ticks=$((ticks - 1)); else sleep 1; ticks=$((ticks - 20)); fi
 done
 for id in $groups; do kill -s KILL -- "-$id" 2>/dev/null; done
+for pid in $marked; do kill -s KILL "$pid" 2>/dev/null; done
 exit 0
 `;
 

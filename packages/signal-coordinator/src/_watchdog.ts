@@ -32,6 +32,14 @@ export function startWatchdog(options: WatchdogOptions = {}): Watchdog {
       hint: "e.g. startWatchdog({ graceMs: 1000 })",
     });
   }
+  const marker = options.marker ?? "";
+  if (marker !== "" && !/^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_.:-]+$/.test(marker)) {
+    throw new SignalCoordinatorError({
+      code: "SIGNAL_INVALID_OPTION",
+      message: "startWatchdog: marker must look like NAME=value (letters, digits, _ . : -)",
+      hint: 'e.g. startWatchdog({ marker: "FOREMAN_RUN_ID=4242-9f3a" })',
+    });
+  }
   let reportedError = false;
   const report = (error: unknown): void => {
     if (reportedError) return;
@@ -52,7 +60,7 @@ export function startWatchdog(options: WatchdogOptions = {}): Watchdog {
   // stdout/stderr ignored: holding foreman's would keep a pipe reader waiting for EOF.
   const child = spawn(
     options.shellPath ?? "/bin/sh",
-    ["-c", WATCHDOG_SCRIPT, WATCHDOG_NAME, String(Math.ceil(graceMs))],
+    ["-c", WATCHDOG_SCRIPT, WATCHDOG_NAME, String(Math.ceil(graceMs)), marker],
     { detached: true, stdio: ["pipe", "ignore", "ignore"] },
   );
   child.on("error", report);

@@ -13,7 +13,7 @@ interface Pids {
 const strays = new Strays();
 afterAll(() => strays.killAll());
 
-async function startManager(mode: "kill" | "close" | "forget") {
+async function startManager(mode: "kill" | "close" | "forget" | "marked") {
   const manager = runNode(MANAGER, [mode]);
   strays.process(manager.child.pid!);
   const ready = await manager.waitForLine("ready ");
@@ -36,6 +36,21 @@ describe("watchdog", () => {
     await waitUntil("the watchdog to exit", () => !isAlive(pids.watchdog));
     // untracked before foreman died: the watchdog must leave it alone
     expect(pids.spared?.filter(isAlive)).toEqual(pids.spared);
+  });
+
+  it("also stops an untracked process that carries its marker, and nothing else", {
+    timeout: 30_000,
+  }, async () => {
+    const { manager, pids } = await startManager("marked");
+    for (const pid of pids.spared ?? []) strays.process(pid);
+    expect(pids.children.filter(isAlive)).toEqual(pids.children);
+    manager.child.kill("SIGKILL");
+    await manager.exited;
+    await waitUntil("the marked process to be gone", () => !pids.children.some(isAlive));
+    await waitUntil("the watchdog to exit", () => !isAlive(pids.watchdog));
+    // no marker, or a different one (a prefix of it must not match): left alone
+    expect(pids.spared?.filter(isAlive)).toEqual(pids.spared);
+    strays.killAll();
   });
 
   it("close(): the watchdog exits and kills nothing", { timeout: 30_000 }, async () => {

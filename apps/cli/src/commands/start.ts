@@ -17,12 +17,13 @@ import {
   type Formation,
   type ProcessInstance,
   parseFormation,
-  parsePort,
   parseTimeoutSeconds,
   planInstances,
+  portFor,
 } from "../_formation.js";
 import { checkFileDescriptors, openFileLimit } from "../_limits.js";
 import { loadPolicies } from "../_policies.js";
+import { basePortFor } from "../_ports.js";
 import {
   type Diagnostic,
   describeDiagnostic,
@@ -35,7 +36,6 @@ import {
 import { checkRootDirectory } from "../_root.js";
 
 const DEFAULT_TIMEOUT_SECONDS = 5;
-const DEFAULT_PORT = 5000;
 // After every process group is gone its pipes are closed too, unless a grandchild escaped its
 // group (setsid) holding one; do not wait forever for such a pipe to finish the log.
 const PIPE_DRAIN_AFTER_STOP_MS = 1000;
@@ -82,16 +82,7 @@ async function prepare(context: CommandContext): Promise<StartPlan> {
     typeof options.formation === "string" ? options.formation : "",
     names,
   );
-  const basePort =
-    typeof options.port === "string"
-      ? parsePort(options.port, "--port")
-      : loaded.vars.PORT !== undefined
-        ? parsePort(loaded.vars.PORT, `PORT in ${loaded.sources.PORT?.file ?? ".env"}`, {
-            showValue: false,
-          })
-        : io.env.PORT !== undefined && io.env.PORT !== ""
-          ? parsePort(io.env.PORT, "the environment variable PORT")
-          : DEFAULT_PORT;
+  const basePort = basePortFor(options.port, loaded, io.env);
   const instances = planInstances({
     entries: procfile.entries,
     formation,
@@ -167,7 +158,16 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
     onShutdown: () => supervisor?.shutdown(),
   });
   const uninstall = coordinator.install();
-  const watchdog = startWatchdog();
+  // Every process gets this entry in its environment; if foreman is SIGKILLed while a process is
+  // being spawned (before the watchdog heard of its group), the watchdog still finds it by it.
+  const runId = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const watchdog = startWatchdog({ marker: `FOREMAN_RUN_ID=${runId}` });
+  const envFor = (port: number, name: string) => ({
+    ...plan.env,
+    PORT: String(port),
+    PS: name,
+    FOREMAN_RUN_ID: runId,
+  });
 
   // `foreman start | head -1`: the reader went away; stop everything quietly and exit 0.
   mux.on("error", () => {
@@ -185,7 +185,7 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
       count: plan.instances.filter((i) => i.type === e.name).length,
     })),
     policies: plan.policies,
-    portFor: (type, index) => portOf(plan, type, index),
+    portFor: (type, index) => portFor(plan.basePort, entryIndexOf(type), type, index),
     launch: (info) => {
       const entryIndex = entryIndexOf(info.type);
       const instance: ProcessInstance = {
@@ -197,7 +197,7 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
         name: instance.name,
         command: instance.command,
         cwd: plan.root,
-        env: { ...plan.env, PORT: String(instance.port), PS: instance.name },
+        env: envFor(instance.port, instance.name),
       });
       const done = supervise(child, instance, {
         mux,
@@ -220,7 +220,7 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
     },
     log: (name, message) => mux.line(name, message, colorIndexOf(name)),
     cwd: plan.root,
-    envFor: (info) => ({ ...plan.env, PORT: String(info.port), PS: info.name }),
+    envFor: (info) => envFor(info.port, info.name),
     defaultStopTimeoutMs: plan.timeoutMs,
     logBytesPerProcess: logBytesPerProcess(plan.instances.length),
   });
@@ -335,22 +335,6 @@ function supervise(
  */
 function logBytesPerProcess(processCount: number): number {
   return Math.max(16 * 1024, Math.min(256 * 1024, Math.floor((64 * 1024 * 1024) / processCount)));
-}
-
-/** Ruby foreman's rule: base + 100 × the entry's position + (instance − 1). */
-function portOf(plan: StartPlan, type: string, index: number): number {
-  const port = plan.basePort + 100 * plan.entries.findIndex((e) => e.name === type) + index - 1;
-  if (port > 65535) {
-    throw new CliError(
-      "CLI_PORT_OUT_OF_RANGE",
-      `${type}.${index} would get port ${port}, above 65535`,
-      {
-        kind: "usage",
-        hint: "start foreman with a lower base port (--port)",
-      },
-    );
-  }
-  return port;
 }
 
 /** `foreman scale` obeys the same limits as `foreman start`: ports, counts per type and in all. */

@@ -104,6 +104,22 @@ describe("nothing outlives foreman", () => {
     expect(left, describePids(left)).toEqual([]);
   });
 
+  it("leaves nothing when foreman is SIGKILLed while it is still spawning", async () => {
+    // The watchdog hears of a group only after its spawn returned; a process caught in between
+    // is found by the FOREMAN_RUN_ID in its environment.
+    const cwd = project({ Procfile: "web: sleep 1000\n" });
+    const tag = newTag();
+    const foreman = startForeman(["start", "--no-timestamp", "-m", "web=400"], {
+      cwd,
+      env: tagEnv(tag),
+    });
+    await foreman.waitFor(/web\.1 +\| started with pid \d+/);
+    foreman.child.kill("SIGKILL");
+    await foreman.exited;
+    const left = await aliveAfter(taggedProcesses(tag), GRACE_MS + 1000);
+    expect(left, describePids(left)).toEqual([]);
+  });
+
   it("never signals a group after it is known to be gone (traced with strace)", async (context) => {
     try {
       execFileSync("strace", ["-qq", "-e", "trace=none", "true"], { stdio: "ignore" });
