@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { afterAll } from "vitest";
+import { afterAll, afterEach } from "vitest";
 
 export const CLI: string = fileURLToPath(new URL("../bin/foreman.js", import.meta.url));
 export const FIXTURES: string = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -190,4 +190,25 @@ export async function waitUntilGone(pids: readonly number[], timeoutMs = 5000): 
 
 export function pidsFrom(output: string): number[] {
   return [...output.matchAll(/started with pid (\d+)/g)].map((m) => Number(m[1]));
+}
+
+/**
+ * `startCli` for one test file: a foreman a failed test left running is stopped (as Ctrl-C) after
+ * each test, so it cannot hold a port or a control socket for the next one.
+ */
+export function useStartCli(): typeof startCli {
+  const started: RunningCli[] = [];
+  afterEach(async () => {
+    for (const running of started.splice(0)) {
+      if (running.child.exitCode === null && running.child.signalCode === null) {
+        running.child.kill("SIGINT");
+        await running.exited;
+      }
+    }
+  });
+  return (...args) => {
+    const running = startCli(...args);
+    started.push(running);
+    return running;
+  };
 }

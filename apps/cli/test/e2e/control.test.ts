@@ -2,16 +2,15 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { controlSocketPath } from "@foreman/control";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   cleanEnv,
   FIXTURES,
   isAlive,
   pidsFrom,
-  type RunningCli,
   runCli,
-  startCli as startCliUntracked,
   useProjects,
+  useStartCli,
   waitUntilGone,
 } from "../helpers.js";
 
@@ -20,21 +19,7 @@ const fixture = (name: string) => JSON.stringify(join(FIXTURES, name));
 const service = (...args: string[]) => `${node} ${fixture("service.cjs")} ${args.join(" ")}`.trim();
 const project = useProjects();
 
-// A failed test must not leave its foreman running: stop (as Ctrl-C) whatever is still up.
-const started: RunningCli[] = [];
-const startCli = (...args: Parameters<typeof startCliUntracked>): RunningCli => {
-  const running = startCliUntracked(...args);
-  started.push(running);
-  return running;
-};
-afterEach(async () => {
-  for (const running of started.splice(0)) {
-    if (running.child.exitCode === null && running.child.signalCode === null) {
-      running.child.kill("SIGINT");
-      await running.exited;
-    }
-  }
-});
+const startCli = useStartCli();
 
 /** Where `foreman start` in `cwd` listens, computed as the CLI does. */
 const socketOf = (cwd: string) =>

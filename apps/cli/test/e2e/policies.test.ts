@@ -1,15 +1,14 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   cleanEnv,
   FIXTURES,
   pidsFrom,
-  type RunningCli,
   runCli,
-  startCli as startCliUntracked,
   useProjects,
+  useStartCli,
   waitUntilGone,
 } from "../helpers.js";
 
@@ -18,21 +17,7 @@ const fixture = (name: string) => JSON.stringify(join(FIXTURES, name));
 const service = (...args: string[]) => `${node} ${fixture("service.cjs")} ${args.join(" ")}`.trim();
 const project = useProjects();
 
-// A failed test must not leave its foreman running: stop (as Ctrl-C) whatever is still up.
-const started: RunningCli[] = [];
-const startCli = (...args: Parameters<typeof startCliUntracked>): RunningCli => {
-  const running = startCliUntracked(...args);
-  started.push(running);
-  return running;
-};
-afterEach(async () => {
-  for (const running of started.splice(0)) {
-    if (running.child.exitCode === null && running.child.signalCode === null) {
-      running.child.kill("SIGINT");
-      await running.exited;
-    }
-  }
-});
+const startCli = useStartCli();
 
 /** A port nobody listens on right now, as the base for `-p`. */
 async function freePort(): Promise<number> {
