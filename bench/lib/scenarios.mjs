@@ -459,13 +459,7 @@ function shutdownCase(cfg) {
         tool,
         ctx,
         { count: 20, cmd: "echo up; exec sleep 1000", upCapMs: cfg.upCapMs },
-        async (run, mpid, kids) => {
-          const t0 = nowMs();
-          sendStop(tool, mpid, kids);
-          const stop = await watchStop(run, mpid, kids, t0, cfg.stopCapMs);
-          if (stop.exitMs === null) capNote(run, `did not exit within ${cfg.stopCapMs / 1000} s`);
-          return stop;
-        },
+        stopAndWatch(tool, cfg.stopCapMs),
       );
       return {
         metrics: {
@@ -499,15 +493,7 @@ function stubbornCase(cfg) {
           timeoutS: 1,
           upCapMs: cfg.upCapMs,
         },
-        async (run, mpid, kids) => {
-          const t0 = nowMs();
-          sendStop(tool, mpid, kids);
-          const stop = await watchStop(run, mpid, kids, t0, cfg.stubbornCapMs);
-          if (stop.exitMs === null) {
-            capNote(run, `did not exit within ${cfg.stubbornCapMs / 1000} s`);
-          }
-          return stop;
-        },
+        stopAndWatch(tool, cfg.stubbornCapMs),
       );
       return {
         metrics: { exitMs: r.exitMs ?? null, goneMs: r.goneMs ?? null, left: r.left ?? null },
@@ -594,13 +580,7 @@ function scaleCase(cfg, n) {
         tool,
         ctx,
         { count: n, cmd: "echo up; exec sleep 1000", upCapMs: cfg.upCapMs },
-        async (run, mpid, kids) => {
-          const t0 = nowMs();
-          sendStop(tool, mpid, kids);
-          const stop = await watchStop(run, mpid, kids, t0, cfg.stopCapMs);
-          if (stop.exitMs === null) capNote(run, `did not exit within ${cfg.stopCapMs / 1000} s`);
-          return stop;
-        },
+        stopAndWatch(tool, cfg.stopCapMs),
       );
       return {
         metrics: {
@@ -714,6 +694,18 @@ function fifoHeldBy(pid, fifo) {
 }
 
 /** The cases of a mode, in the order they run and are reported. */
+
+/** The `then` step of a shutdown scenario: ask the tool to stop, time its exit and its children's. */
+function stopAndWatch(tool, capMs) {
+  return async (run, mpid, kids) => {
+    const t0 = nowMs();
+    sendStop(tool, mpid, kids);
+    const stop = await watchStop(run, mpid, kids, t0, capMs);
+    if (stop.exitMs === null) capNote(run, `did not exit within ${capMs / 1000} s`);
+    return stop;
+  };
+}
+
 export function buildCases(cfg) {
   return [
     startupCase(cfg),
