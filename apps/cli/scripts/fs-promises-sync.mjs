@@ -18,6 +18,7 @@ import {
   mkdirSync,
   openSync,
   readSync,
+  statSync,
   unlinkSync,
 } from "node:fs";
 
@@ -61,6 +62,10 @@ export function open(path, flags = "r", mode = 0o666) {
 
 export function lstat(path, options) {
   return settle(() => lstatSync(path, options));
+}
+
+export function stat(path, options) {
+  return settle(() => statSync(path, options));
 }
 
 export function mkdir(path, options) {

@@ -12,7 +12,8 @@ async function train() {
   if (bundle === undefined || bundle.id === undefined) throw new Error("no bundle to train");
   const dir = mkdtempSync(join(tmpdir(), "foreman-train-"));
   try {
-    writeFileSync(join(dir, "Procfile"), "warm: exit 0\n");
+    // Lines out (one without its newline), as the first run of a real Procfile prints them.
+    writeFileSync(join(dir, "Procfile"), "warm: echo ready; printf partial\n");
     // bundle.mjs points stdout at /dev/null, a device: process.stdout, as in a terminal.
     const stdout = stdoutFor(bundle);
     await bundle.main(["start"], { ...io(stdout), cwd: dir });

@@ -10,6 +10,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { socketNameHash } from "./_paths.js";
 import {
   checkSocketPathLength,
   controlSocketPath,
@@ -20,6 +21,33 @@ import {
 const root = mkdtempSync(join(tmpdir(), "control-paths-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const isRoot = process.getuid?.() === 0;
+
+describe("socketNameHash", () => {
+  it("starts with the standard FNV-1a 64 of the key", () => {
+    // Published test vectors of FNV-1a 64.
+    expect(socketNameHash("").slice(0, 16)).toBe("cbf29ce484222325");
+    expect(socketNameHash("a").slice(0, 16)).toBe("af63dc4c8601ec8c");
+    expect(socketNameHash("foobar").slice(0, 16)).toBe("85944171f73967e8");
+  });
+
+  it("is 24 hex digits and differs for keys that differ in one byte or only in length", () => {
+    const keys = [
+      "/srv/app/Procfile",
+      "/srv/app/Procfilf",
+      "/srv/app/Procfile ",
+      "/srv/äpp/Procfile",
+    ];
+    const names = keys.map(socketNameHash);
+    for (const name of names) expect(name).toMatch(/^[0-9a-f]{24}$/);
+    expect(new Set(names).size).toBe(keys.length);
+  });
+
+  it("gives 10 000 distinct names for 10 000 sibling paths", () => {
+    const names = new Set<string>();
+    for (let i = 0; i < 10_000; i += 1) names.add(socketNameHash(`/home/u/project-${i}/Procfile`));
+    expect(names.size).toBe(10_000);
+  });
+});
 
 describe("controlSocketPath", () => {
   it("uses $XDG_RUNTIME_DIR/foreman when it is set to an absolute path", () => {

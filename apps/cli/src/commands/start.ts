@@ -22,6 +22,7 @@ import {
   portFor,
 } from "../_formation.js";
 import { checkFileDescriptors, openFileLimit } from "../_limits.js";
+import { limitYoungGeneration } from "../_memory.js";
 import { loadPolicies } from "../_policies.js";
 import { basePortFor } from "../_ports.js";
 import {
@@ -136,6 +137,7 @@ function printWarnings(diagnostics: readonly Diagnostic[], context: CommandConte
 
 async function run(context: CommandContext, plan: StartPlan): Promise<number> {
   const { io, options } = context;
+  await limitYoungGeneration(plan.instances.length);
   // Claimed before anything starts, so a second `foreman start` of this Procfile stops here.
   const control = await openControl(context);
   const stdout = io.stdout as NodeJS.WriteStream;
