@@ -78,6 +78,9 @@ function createClient(socket: Socket, maxMessageBytes: number): ControlClient {
     resolveClosed = resolve;
   });
   let isClosed = false;
+  // Why the server ended the connection as a whole (an error with id 0), if it said: the
+  // requests that follow, or were pending when it closed, fail with that and not a bare "closed".
+  let connectionError: ControlError | undefined;
   const failAll = (error: ControlError): void => {
     for (const entry of pending.values()) entry.reject(error);
     pending.clear();
@@ -86,13 +89,14 @@ function createClient(socket: Socket, maxMessageBytes: number): ControlClient {
     if (isClosed) return;
     isClosed = true;
     failAll(
-      new ControlError(
-        "CONTROL_CONNECTION_CLOSED",
-        "the instance closed the connection before answering",
-        {
-          hint: "it may have stopped meanwhile",
-        },
-      ),
+      connectionError ??
+        new ControlError(
+          "CONTROL_CONNECTION_CLOSED",
+          "the instance closed the connection before answering",
+          {
+            hint: "it may have stopped meanwhile",
+          },
+        ),
     );
     resolveClosed();
   };
@@ -109,10 +113,16 @@ function createClient(socket: Socket, maxMessageBytes: number): ControlClient {
       const id = (message as { id?: unknown }).id;
       const entry = typeof id === "number" ? pending.get(id) : undefined;
       if (entry === undefined) {
-        // id 0: the server rejected the connection as a whole (a malformed line).
+        // id 0: the server rejected the connection as a whole (a malformed line, a peer of
+        // another uid); it may come before any request was sent.
         const reply = message as Partial<ControlReply & { ok: false }>;
         if (id === 0 && reply.ok === false && reply.error !== undefined) {
-          failAll(new ControlError(reply.error.code, reply.error.message));
+          connectionError ??= new ControlError(
+            reply.error.code,
+            reply.error.message,
+            typeof reply.error.hint === "string" ? { hint: reply.error.hint } : {},
+          );
+          failAll(connectionError);
         }
         return;
       }
@@ -138,8 +148,11 @@ function createClient(socket: Socket, maxMessageBytes: number): ControlClient {
   return {
     request(command, args = {}, options = {}) {
       return new Promise((resolve, reject) => {
-        if (isClosed) {
-          reject(new ControlError("CONTROL_CONNECTION_CLOSED", "the control connection is closed"));
+        if (connectionError !== undefined || isClosed) {
+          reject(
+            connectionError ??
+              new ControlError("CONTROL_CONNECTION_CLOSED", "the control connection is closed"),
+          );
           return;
         }
         const id = nextId++;

@@ -10,6 +10,7 @@ export type ControlErrorCode =
   | "CONTROL_CONNECTION_CLOSED"
   | "CONTROL_BAD_MESSAGE"
   | "CONTROL_PROTOCOL_MISMATCH"
+  | "CONTROL_PEER_REFUSED"
   | "CONTROL_HANDLER_FAILED";
 
 export interface ControlErrorOptions {

@@ -3,8 +3,10 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 import { dirname } from "node:path";
 import { ControlError } from "./_error.js";
 import { checkSocketPathLength, currentUid, ensureControlDirectory } from "./_paths.js";
+import { findSs, lookupPeerUid, type PeerLookup } from "./_peer-lookup.js";
 import {
   CONTROL_PROTOCOL_VERSION,
+  type ControlErrorPayload,
   type ControlMessage,
   createMessageDecoder,
   encodeMessage,
@@ -41,11 +43,30 @@ export interface ControlServerOptions {
   maxRequestBytes?: number;
   /** Default 1000: how long a leftover socket may take to answer before it counts as live. */
   probeTimeoutMs?: number;
+  /**
+   * The uids whose connections are served (checked through `ss`, see `peerCheck`). Default:
+   * `[process.getuid()]`, the server's own uid. root is refused like anyone else unless listed.
+   */
+  allowedUids?: readonly number[];
+  /**
+   * The iproute2 `ss` that names each connection's peer. Default: `ss` on the PATH, else
+   * /usr/sbin/ss, /usr/bin/ss, /sbin/ss, /bin/ss. None found: only the filesystem check
+   * (`peerCheck: "filesystem"`); found but failing: that connection gets only the filesystem check.
+   */
+  ssCommand?: string;
 }
+
+/**
+ * How a connection's peer is checked. `uid`: its uid is read (Linux, `ss` runs) and must be in
+ * `allowedUids`. `filesystem`: only the 0700 directory and the 0600 socket keep others out.
+ */
+export type PeerCheck = "uid" | "filesystem";
 
 export interface ControlServer {
   readonly path: string;
   readonly connectionCount: number;
+  /** Decided once by `listenControl`: `uid` when an `ss` executable was found, else `filesystem`. */
+  readonly peerCheck: PeerCheck;
   /** Stops listening, ends every connection (their `closed` resolves), removes the socket file. Idempotent. */
   close(): Promise<void>;
 }
@@ -99,31 +120,45 @@ export function connectError(error: NodeJS.ErrnoException, path: string): Contro
 }
 
 const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+const SS_CANDIDATES = ["ss", "/usr/sbin/ss", "/usr/bin/ss", "/sbin/ss", "/bin/ss"];
+// One `ss -xp` takes a few ms; a machine so busy that it takes seconds gets the filesystem check.
+const SS_TIMEOUT_MS = 3000;
 
 /**
  * Listens on `options.path` for newline-delimited JSON requests. A socket file left by a dead
  * process is replaced; one that answers means another instance is running
  * (`CONTROL_ALREADY_RUNNING`). The socket is made 0600 and its directory must be 0700 and ours.
+ * Where `ss` runs, each connection's peer uid is also checked before any of its requests is read.
  */
 export async function listenControl(options: ControlServerOptions): Promise<ControlServer> {
   const { path } = options;
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   checkSocketPathLength(path);
+  const ss = findSs(options.ssCommand === undefined ? SS_CANDIDATES : [options.ssCommand]);
   await ensureControlDirectory(
     dirname(path),
     "uid" in options ? { uid: options.uid } : { uid: currentUid() },
   );
+  const ownUid = currentUid();
+  const allowedUids = options.allowedUids ?? (ownUid === undefined ? [] : [ownUid]);
 
   const sockets = new Set<Socket>();
   const endSession = new Map<Socket, () => void>();
   let closing = false;
-  const server = createServer({ allowHalfOpen: false }, (socket) => {
+  // Paused: nothing a connection sends is read until its peer is admitted.
+  const server = createServer({ allowHalfOpen: false, pauseOnConnect: true }, (socket) => {
     if (closing) {
       socket.destroy();
       return;
     }
     sockets.add(socket);
-    serve(socket, options.handler, maxRequestBytes, (end) => endSession.set(socket, end));
+    const admission =
+      ss === undefined
+        ? Promise.resolve(undefined)
+        : admit(socketFd(socket), { ss, timeoutMs: SS_TIMEOUT_MS }, allowedUids, ownUid);
+    serve(socket, admission, options.handler, maxRequestBytes, (end) =>
+      endSession.set(socket, end),
+    );
     socket.once("close", () => {
       sockets.delete(socket);
       endSession.delete(socket);
@@ -137,8 +172,10 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
   await chmod(path, 0o600);
 
   let closed: Promise<void> | undefined;
+  const peerCheck: PeerCheck = ss === undefined ? "filesystem" : "uid";
   return {
     path,
+    peerCheck,
     get connectionCount(): number {
       return sockets.size;
     },
@@ -221,8 +258,49 @@ function alreadyRunning(path: string): ControlError {
   });
 }
 
+// Node has no public accessor for it; `_handle.fd` is the libuv pipe's descriptor on POSIX.
+function socketFd(socket: Socket): number | undefined {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === "number" && fd >= 0 ? fd : undefined;
+}
+
+/**
+ * Resolves to the refusal to send, or `undefined` to serve the connection. Where `ss` cannot tell
+ * (it fails, or does not see our socket), the filesystem permissions alone decide, as on a
+ * system without `ss`: nothing is logged, a CLI command must not print noise about it.
+ */
+async function admit(
+  fd: number | undefined,
+  options: { ss: string; timeoutMs: number },
+  allowedUids: readonly number[],
+  ownUid: number | undefined,
+): Promise<ControlErrorPayload | undefined> {
+  if (fd === undefined) return undefined;
+  let peer: PeerLookup;
+  try {
+    peer = await lookupPeerUid(fd, options);
+  } catch {
+    return undefined;
+  }
+  if (peer.kind === "unavailable") return undefined;
+  if (peer.kind === "verified" && allowedUids.includes(peer.uid)) return undefined;
+  // An unverified uid (the owner of a process whose fds we may not read) only names a refusal.
+  const uid =
+    peer.kind === "verified" || !allowedUids.includes(peer.uid ?? -1) ? peer.uid : undefined;
+  const owner = `this instance belongs to uid ${String(ownUid)}`;
+  return {
+    code: "CONTROL_PEER_REFUSED",
+    message:
+      uid === undefined
+        ? `refused a connection from a process it cannot identify (another user's, or one already gone): ${owner}`
+        : `refused a connection from uid ${uid}: ${owner}`,
+    hint: `run the command as the user who started the instance (uid ${String(ownUid)})`,
+  };
+}
+
 function serve(
   socket: Socket,
+  admission: Promise<ControlErrorPayload | undefined>,
   handler: ControlHandler,
   maxRequestBytes: number,
   registerEnd: (end: () => void) => void,
@@ -237,7 +315,12 @@ function serve(
     isClosed = true;
     resolveClosed();
   };
-  registerEnd(markClosed);
+  let admitted = false;
+  registerEnd(() => {
+    markClosed();
+    // Still paused for the check: read (and drop) what it sent, so its end is seen at once.
+    if (!admitted) socket.resume();
+  });
   socket.on("close", markClosed);
   socket.on("error", markClosed);
 
@@ -304,5 +387,19 @@ function serve(
       })();
     },
   });
-  socket.on("data", (chunk: Buffer) => decoder.push(chunk));
+  // The socket is paused until then: requests sent meanwhile wait, in order, in the socket.
+  void admission.then((refusal) => {
+    if (isClosed || socket.destroyed) return;
+    admitted = true;
+    if (refusal !== undefined) {
+      write({ id: 0, ok: false, error: refusal });
+      socket.end();
+      // Read and drop whatever it sent, so its end is seen; one that never ends is cut off.
+      socket.resume();
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    socket.on("data", (chunk: Buffer) => decoder.push(chunk));
+    socket.resume();
+  });
 }

@@ -32,6 +32,7 @@ export type {
   ControlRequestContext,
   ControlServer,
   ControlServerOptions,
+  PeerCheck,
   SocketProbe,
 } from "./_server.js";
 export { listenControl, probeControlSocket } from "./_server.js";

@@ -1,8 +1,18 @@
-import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, lstatSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { type ChildProcessByStdio, spawn, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -10,6 +20,7 @@ import {
   type ControlServer,
   connectControl,
   controlSocketPath,
+  encodeMessage,
   listenControl,
   probeControlSocket,
 } from "../src/index.js";
@@ -21,6 +32,53 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let counter = 0;
 const socketPath = (): string =>
   controlSocketPath(`/project-${counter++}/Procfile`, { env: {}, tmpdir: root }).path;
+
+// The unprivileged user the cross-uid tests connect as (nobody), through util-linux's setpriv.
+const OTHER_UID = 65534;
+const OTHER_GID = 65534;
+const canSwitchUser = process.getuid?.() === 0 && existsSync("/usr/bin/setpriv");
+if (!canSwitchUser) {
+  console.log("skipping the tests of a client of another uid: they need root and /usr/bin/setpriv");
+}
+const hasSs =
+  process.platform === "linux" &&
+  spawnSync("ss", ["-V"], { encoding: "utf8" }).stdout?.includes("iproute2") === true;
+if (!hasSs) console.log("skipping the uid-check tests: iproute2's ss is not installed");
+
+/** Starts `node ...nodeArgs` as OTHER_UID. */
+function spawnAsOtherUser(nodeArgs: string[]): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(
+    "setpriv",
+    [
+      `--reuid=${OTHER_UID}`,
+      `--regid=${OTHER_GID}`,
+      "--clear-groups",
+      process.execPath,
+      ...nodeArgs,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+}
+
+/** Runs `node -e script ...args` as OTHER_UID; resolves when it exits (the server keeps serving). */
+function runAsOtherUser(
+  script: string,
+  ...args: string[]
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  const child = spawnAsOtherUser(["-e", script, ...args]);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => {
+    stdout += String(chunk);
+  });
+  child.stderr.on("data", (chunk) => {
+    stderr += String(chunk);
+  });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ stdout, stderr, code }));
+  });
+}
 
 const servers: ControlServer[] = [];
 async function serve(handler: ControlHandler, path = socketPath()): Promise<ControlServer> {
@@ -205,7 +263,6 @@ describe("permissions", () => {
     });
   });
 
-  const canSwitchUser = process.getuid?.() === 0 && existsSync("/usr/bin/setpriv");
   it.skipIf(!canSwitchUser)("the kernel refuses a client of another uid (setpriv)", async () => {
     const server = await serve(echo);
     // The same connect a client makes, as uid 65534 (nobody), straight to the socket path.
@@ -213,19 +270,7 @@ describe("permissions", () => {
       const socket = require("node:net").createConnection(process.argv[1]);
       socket.on("connect", () => { console.log("connected"); process.exit(0); });
       socket.on("error", (e) => { console.log(e.code); process.exit(0); });`;
-    const result = spawnSync(
-      "setpriv",
-      [
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        process.execPath,
-        "-e",
-        script,
-        server.path,
-      ],
-      { encoding: "utf8", timeout: 10_000 },
-    );
+    const result = await runAsOtherUser(script, server.path);
     expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe("EACCES");
     // The owner still gets in.
@@ -235,20 +280,188 @@ describe("permissions", () => {
   });
 });
 
-function rawExchange(path: string, payload: string): Promise<string> {
+describe("the peer's uid", () => {
+  it.skipIf(!hasSs)("is checked when ss runs; a connection of our own uid is served", async () => {
+    const server = await serve(echo);
+    expect(server.peerCheck).toBe("uid");
+    const client = await connectControl(server.path);
+    expect(await client.request("ps", { n: 1 })).toEqual({ command: "ps", args: { n: 1 } });
+    client.close();
+  });
+
+  it("falls back to the filesystem permissions when ss is missing", async () => {
+    const path = socketPath();
+    const server = await listenControl({ path, handler: echo, ssCommand: "/nonexistent/ss" });
+    servers.push(server);
+    expect(server.peerCheck).toBe("filesystem");
+    const client = await connectControl(path);
+    expect(await client.request("ps")).toMatchObject({ command: "ps" });
+    client.close();
+  });
+
+  it.skipIf(!hasSs)("answers the requests sent while the check runs, in order", async () => {
+    const calls: string[] = [];
+    const server = await serve((call) => {
+      calls.push(call.command);
+      return { command: call.command };
+    });
+    // Written at once, with the connect: they wait in the paused socket until it is admitted.
+    const requests = ["a", "b", "c"].map((command, i) =>
+      encodeMessage({ v: 1, id: i + 1, command, args: {} }),
+    );
+    const replies = await rawExchange(server.path, requests.join(""), 3);
+    expect(replies.map((line) => JSON.parse(line))).toEqual([
+      { id: 1, ok: true, result: { command: "a" } },
+      { id: 2, ok: true, result: { command: "b" } },
+      { id: 3, ok: true, result: { command: "c" } },
+    ]);
+    expect(calls).toEqual(["a", "b", "c"]);
+  });
+
+  it.skipIf(!hasSs)("refuses a uid not in allowedUids before its handler runs", async () => {
+    let calls = 0;
+    const path = socketPath();
+    const uid = process.getuid?.() ?? 0;
+    const server = await listenControl({
+      path,
+      handler: () => {
+        calls += 1;
+        return null;
+      },
+      allowedUids: [uid + 1],
+    });
+    servers.push(server);
+    const client = await connectControl(path);
+    const refused = {
+      code: "CONTROL_PEER_REFUSED",
+      message: `refused a connection from uid ${uid}: this instance belongs to uid ${uid}`,
+      hint: `run the command as the user who started the instance (uid ${uid})`,
+    };
+    // The refusal may come before the request is sent, or after: either way it is what fails.
+    await expect(client.request("ps")).rejects.toMatchObject(refused);
+    await client.closed;
+    await expect(client.request("ps")).rejects.toMatchObject(refused);
+    expect(calls).toBe(0);
+  });
+
+  it.skipIf(!(hasSs && canSwitchUser))(
+    "refuses another uid even when the socket was made reachable (setpriv)",
+    async () => {
+      let calls = 0;
+      const server = await serve(() => {
+        calls += 1;
+        return "served";
+      });
+      // Someone widened the permissions by mistake: the kernel lets anyone connect now.
+      chmodSync(join(server.path, ".."), 0o777);
+      chmodSync(server.path, 0o666);
+      const script = `
+        const socket = require("node:net").createConnection(process.argv[1]);
+        let data = "";
+        socket.on("connect", () => socket.write('{"v":1,"id":1,"command":"ps","args":{}}\\n'));
+        socket.on("data", (chunk) => { data += chunk; });
+        socket.on("close", () => { console.log(JSON.stringify({ data })); process.exit(0); });
+        socket.on("error", (e) => { console.log(JSON.stringify({ error: e.code })); process.exit(0); });`;
+      const result = await runAsOtherUser(script, server.path);
+      expect(result.stderr).toBe("");
+      // One refusal, then the server ended the connection (the client saw it close).
+      const { data } = JSON.parse(result.stdout) as { data: string };
+      expect(data.endsWith("\n")).toBe(true);
+      expect(
+        data
+          .trimEnd()
+          .split("\n")
+          .map((line) => JSON.parse(line)),
+      ).toEqual([
+        {
+          id: 0,
+          ok: false,
+          error: {
+            code: "CONTROL_PEER_REFUSED",
+            message: `refused a connection from uid ${OTHER_UID}: this instance belongs to uid ${process.getuid?.()}`,
+            hint: `run the command as the user who started the instance (uid ${process.getuid?.()})`,
+          },
+        },
+      ]);
+      expect(calls).toBe(0);
+      // The owner is still served.
+      const client = await connectControl(server.path);
+      expect(await client.request("ps")).toBe("served");
+      expect(calls).toBe(1);
+      client.close();
+    },
+  );
+});
+
+// As a server that is not root (the usual case) sees it: `ss` shows it only its own processes.
+describe("the peer's uid, checked by a server that is not root", () => {
+  it.skipIf(!(hasSs && canSwitchUser))(
+    "serves its own uid and refuses a peer it cannot see (root's)",
+    async () => {
+      const tmp = mkdtempSync(join(root, "other-"));
+      chmodSync(tmp, 0o755);
+      const { path, directory } = controlSocketPath("/other/Procfile", {
+        env: {},
+        uid: OTHER_UID,
+        tmpdir: tmp,
+      });
+      mkdirSync(directory, { mode: 0o700 });
+      chownSync(directory, OTHER_UID, OTHER_GID);
+      const fixture = fileURLToPath(new URL("./fixtures/serve-control.mjs", import.meta.url));
+      const server = spawnAsOtherUser([fixture, path]);
+      try {
+        const ready = await new Promise<string>((resolve, reject) => {
+          server.stdout.once("data", (chunk) => resolve(String(chunk)));
+          server.once("exit", (code) => reject(new Error(`the server exited (${code})`)));
+        });
+        expect(JSON.parse(ready)).toEqual({ peerCheck: "uid" });
+
+        const script = `
+          const socket = require("node:net").createConnection(process.argv[1]);
+          socket.write('{"v":1,"id":1,"command":"whoami","args":{}}\\n');
+          socket.on("data", (chunk) => { console.log(String(chunk).trim()); process.exit(0); });`;
+        const own = await runAsOtherUser(script, path);
+        expect(own.stderr).toBe("");
+        expect(JSON.parse(own.stdout)).toEqual({ id: 1, ok: true, result: { uid: OTHER_UID } });
+
+        // root gets past the 0700 directory (the kernel lets it), but its process is not one the
+        // server may look into: not attributable, so refused.
+        const client = await connectControl(path);
+        await expect(client.request("whoami")).rejects.toMatchObject({
+          code: "CONTROL_PEER_REFUSED",
+          message: `refused a connection from a process it cannot identify (another user's, or one already gone): this instance belongs to uid ${OTHER_UID}`,
+        });
+        client.close();
+      } finally {
+        server.kill("SIGTERM");
+        if (server.exitCode === null) await new Promise((resolve) => server.once("exit", resolve));
+      }
+    },
+  );
+});
+
+function rawExchange(path: string, payload: string): Promise<string>;
+function rawExchange(path: string, payload: string, lineCount: number): Promise<string[]>;
+/** Sends `payload` as soon as it connects; resolves with the first line (or `lineCount` lines). */
+function rawExchange(
+  path: string,
+  payload: string,
+  lineCount?: number,
+): Promise<string | string[]> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(path);
     let data = "";
     socket.on("data", (chunk) => {
       data += String(chunk);
-      const newline = data.indexOf("\n");
-      if (newline !== -1) {
+      const lines = data.split("\n").slice(0, -1);
+      if (lines.length >= (lineCount ?? 1)) {
         socket.destroy();
-        resolve(data.slice(0, newline));
+        resolve(lineCount === undefined ? (lines[0] ?? "") : lines.slice(0, lineCount));
       }
     });
     socket.on("error", reject);
-    socket.on("connect", () => socket.write(payload));
+    socket.on("close", () => reject(new Error(`closed after ${JSON.stringify(data)}`)));
+    socket.write(payload);
   });
 }
 
