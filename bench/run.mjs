@@ -106,7 +106,7 @@ function parseArgs(argv) {
   }
   // The peers alone take minutes (Ruby foreman moves 6 MB/s); quick mode is for working on ours.
   if (opts.mode === "quick" && !opts.tools && !opts.peers) {
-    opts.tools = ["foreman", "raw", "cat", "node"];
+    opts.tools = ["foreman", "raw", "cat", "node", "node-floor"];
     opts.toolsWhy = "not run (--quick; add --peers)";
   }
   return opts;
@@ -120,6 +120,8 @@ function machine() {
     cores: os.cpus().length,
     memoryGb: Math.round(os.totalmem() / 1e9),
     kernel: os.release(),
+    // Read by every Node process at startup, before any script: it moves every Node figure.
+    nodeExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS ?? null,
   };
 }
 

@@ -177,7 +177,7 @@ function startupCase() {
   return {
     id: "s1-startup",
     title: "1. startup + teardown (one `echo ready`)",
-    tools: [...MANAGERS, "raw", "node"],
+    tools: [...MANAGERS, "raw", "node", "node-floor"],
     repsKey: "repsCheap",
     metrics: [
       { key: "wallMs", label: "launch → exit", unit: "ms", better: "lower" },
@@ -207,7 +207,7 @@ function firstLineCase() {
   return {
     id: "s2-first-line",
     title: "2. first line of each of 4 processes on stdout",
-    tools: [...MANAGERS, "raw", "cat"],
+    tools: [...MANAGERS, "raw", "cat", "node-floor"],
     repsKey: "repsCheap",
     metrics: [
       { key: "allMs", label: "launch → 4th first line", unit: "ms", better: "lower" },
@@ -382,7 +382,7 @@ function throughputCase(cfg) {
   return {
     id: "s3-throughput",
     title: `3. throughput, 1 process writing ${mb} MB of 100-byte lines, stdout to a file`,
-    tools: [...MANAGERS, "raw", "cat"],
+    tools: [...MANAGERS, "raw", "cat", "node-floor"],
     repsKey: "reps",
     metrics: THROUGHPUT_METRICS,
     primary: "mbps",
@@ -397,7 +397,7 @@ function fanInCase(cfg) {
   return {
     id: "s4-fan-in",
     title: `4. throughput fan-in, 8 processes writing ${mb} MB each, stdout to a file`,
-    tools: [...MANAGERS, "raw", "cat"],
+    tools: [...MANAGERS, "raw", "cat", "node-floor"],
     repsKey: "reps",
     metrics: THROUGHPUT_METRICS,
     primary: "mbps",
@@ -447,7 +447,7 @@ function shutdownCase(cfg) {
   return {
     id: "s5-sigint-20",
     title: "5a. shutdown: SIGINT with 20 processes",
-    tools: [...MANAGERS, "raw"],
+    tools: [...MANAGERS, "raw", "node-floor"],
     repsKey: "reps",
     metrics: [
       ...STOP_METRICS,
@@ -565,7 +565,7 @@ function scaleCase(cfg, n) {
   return {
     id: `s7-scale-${n}`,
     title: `7. scale: ${n} process${n === 1 ? "" : "es"} (\`-m web=${n}\`)`,
-    tools: [...MANAGERS, "raw"],
+    tools: [...MANAGERS, "raw", "node-floor"],
     repsKey: "reps",
     metrics: [
       { key: "upMs", label: `launch → all ${n} running`, unit: "ms", better: "lower" },

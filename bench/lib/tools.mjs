@@ -1,6 +1,7 @@
 // The tools under test: ours, the peers users would pick instead, and the baselines that show the
 // floor (raw: the same commands under plain sh; cat: the same data through one more pipe; node:
-// the runtime's own startup and memory).
+// the runtime's own startup and memory; node-floor: a manager in Node that only spawns and copies,
+// the limit of anything written for Node on this machine).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -189,6 +190,20 @@ export function detectTools() {
     invocation: "sh -c '{ raw script; } | cat'",
     argv(spec) {
       return ["sh", "-c", `{ ${rawScript(spec)}\n} | cat`];
+    },
+  });
+
+  tools.push({
+    id: "node-floor",
+    label: "bare Node manager",
+    kind: "baseline",
+    available: true,
+    version: process.version,
+    invocation:
+      "node bench/lib/node-floor.cjs cmd… (spawn + pipe copy, no framing: the floor of any Node manager)",
+    argv(spec) {
+      const cmds = spec.procs.flatMap((p) => Array.from({ length: p.count ?? 1 }, () => p.cmd));
+      return [process.execPath, join(BENCH_DIR, "lib/node-floor.cjs"), ...cmds];
     },
   });
 
