@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { InstanceSnapshot } from "@foreman/supervisor";
 import { afterAll, describe, expect, it } from "vitest";
-import { controlLocation } from "./_control.js";
-import { formatPsTable, formatUptime } from "./commands/control.js";
+import { controlLocation, decodeLogLine } from "./_control.js";
+import { formatLogLines, formatPsTable, formatUptime } from "./commands/control.js";
 
 const root = mkdtempSync(join(tmpdir(), "cli-control-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -80,6 +80,38 @@ describe("foreman ps output", () => {
         "css.1      -     backoff     -       2         5200  no",
         "",
       ].join("\n"),
+    );
+  });
+});
+
+describe("foreman logs output", () => {
+  const bytes = Buffer.concat([Buffer.from([0xff, 0xc3]), Buffer.from("\x1b[1mbold\r")]);
+  // 12:00:05 local time, whatever the time zone.
+  const timeMs = new Date(2024, 0, 1, 12, 0, 5).getTime();
+  const line = decodeLogLine({
+    seq: 1,
+    timeMs,
+    name: "web.1",
+    stream: "stdout",
+    data: bytes.toString("base64"),
+    colorIndex: 7,
+  });
+
+  it.each([
+    [{ timestamp: true, color: false }, "12:00:05 web.1   | "],
+    [{ timestamp: false, color: false }, "web.1   | "],
+    // colour index 7 cycles to the second colour, yellow, as in start
+    [{ timestamp: true, color: true }, "\x1b[33m12:00:05 web.1   | \x1b[0m"],
+  ])("%o: the prefix, then the line's bytes untouched", (options, prefix) => {
+    expect(formatLogLines([line], { nameWidth: 7, ...options })).toEqual(
+      Buffer.concat([Buffer.from(prefix), bytes, Buffer.from("\n")]),
+    );
+  });
+
+  it("leaves a line without a colour index uncoloured", () => {
+    const { colorIndex: _, ...plain } = line;
+    expect(formatLogLines([plain], { nameWidth: 6, timestamp: false, color: true })).toEqual(
+      Buffer.concat([Buffer.from("web.1  | "), bytes, Buffer.from("\n")]),
     );
   });
 });

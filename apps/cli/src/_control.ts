@@ -6,7 +6,8 @@ import {
   connectControl,
   controlSocketPath,
 } from "@foreman/control";
-import type { LogLine, Supervisor } from "@foreman/supervisor";
+import { nameWidthFor } from "@foreman/output-mux";
+import type { LogLine, LogStream, Supervisor } from "@foreman/supervisor";
 import type { OptionValue } from "./_args.js";
 import { CliError, isCodedError } from "./_errors.js";
 import { displayPath, resolvePaths } from "./_project.js";
@@ -70,7 +71,47 @@ export interface ControlHandlerDeps {
   checkScale(counts: Record<string, number>): void;
   /** After a scale: new names may need a wider log prefix. */
   afterScale(): void;
+  /** The colour index `foreman start` gives this instance's prefix. Default: no colour. */
+  colorIndexOf?(name: string): number | undefined;
 }
+
+/**
+ * A line of `logs` on the wire. JSON strings cannot carry arbitrary bytes (invalid UTF-8 would
+ * become U+FFFD), so the line's bytes travel as base64, which loses none.
+ */
+export interface WireLogLine {
+  seq: number;
+  timeMs: number;
+  name: string;
+  stream: LogStream;
+  /** The line's bytes, without its `\n`, in base64. */
+  data: string;
+  /** Its prefix's colour in `foreman start`; absent: none. */
+  colorIndex?: number;
+}
+
+/** Every `logs` message with lines: the lines, and the width `foreman start` pads names to. */
+export interface LogsMessage {
+  lines: WireLogLine[];
+  nameWidth: number;
+}
+
+export function decodeLogLine(line: WireLogLine): {
+  name: string;
+  timeMs: number;
+  data: Buffer;
+  colorIndex?: number;
+} {
+  return {
+    name: line.name,
+    timeMs: line.timeMs,
+    data: Buffer.from(line.data, "base64"),
+    ...(line.colorIndex === undefined ? {} : { colorIndex: line.colorIndex }),
+  };
+}
+
+// Well below the client's 64 MiB message limit once in base64 (4/3) and JSON.
+const MAX_LOGS_MESSAGE_DATA_BYTES = 1024 * 1024;
 
 // A follower that stops reading loses lines instead of growing our memory without bound.
 const MAX_FOLLOW_BACKLOG_BYTES = 4 * 1024 * 1024;
@@ -90,6 +131,36 @@ function stringList(value: unknown, what: string): string[] {
 /** The requests `foreman start` answers on its control socket. */
 export function createControlHandler(deps: ControlHandlerDeps): ControlHandler {
   const { supervisor } = deps;
+  const logsMessages = (lines: readonly LogLine[]): LogsMessage[] => {
+    // As start pads: every name it has shown (scaled-away ones too) and "system".
+    const nameWidth = nameWidthFor([
+      ...supervisor.snapshot().map((s) => s.name),
+      ...supervisor.logs.names(),
+      "system",
+    ]);
+    const messages: LogsMessage[] = [];
+    let batch: WireLogLine[] = [];
+    let bytes = 0;
+    for (const line of lines) {
+      if (bytes > 0 && bytes + line.data.length > MAX_LOGS_MESSAGE_DATA_BYTES) {
+        messages.push({ lines: batch, nameWidth });
+        batch = [];
+        bytes = 0;
+      }
+      const colorIndex = deps.colorIndexOf?.(line.name);
+      batch.push({
+        seq: line.seq,
+        timeMs: line.timeMs,
+        name: line.name,
+        stream: line.stream,
+        data: line.data.toString("base64"),
+        ...(colorIndex === undefined ? {} : { colorIndex }),
+      });
+      bytes += line.data.length;
+    }
+    messages.push({ lines: batch, nameWidth });
+    return messages;
+  };
   return async (call, context) => {
     const args = call.args;
     const progress = (event: { name: string; message: string }): void => {
@@ -120,9 +191,12 @@ export function createControlHandler(deps: ControlHandlerDeps): ControlHandler {
         const names = logNames(supervisor, stringList(args.names, "names"));
         const lines = typeof args.lines === "number" ? Math.max(0, Math.floor(args.lines)) : 100;
         const tail = supervisor.logs.tail(names === undefined ? { lines } : { names, lines });
-        if (args.follow !== true) return { lines: tail };
-        context.send({ lines: tail });
-        await follow(supervisor, names, context);
+        const messages = logsMessages(tail);
+        const last = messages.pop() as LogsMessage;
+        for (const message of messages) context.send(message);
+        if (args.follow !== true) return last;
+        context.send(last);
+        await follow(supervisor, names, context, logsMessages);
         return { ended: true };
       }
       case "quit":
@@ -169,6 +243,7 @@ function follow(
   supervisor: Supervisor,
   names: readonly string[] | undefined,
   context: Parameters<ControlHandler>[1],
+  logsMessages: (lines: readonly LogLine[]) => LogsMessage[],
 ): Promise<void> {
   let batch: LogLine[] = [];
   let dropped = 0;
@@ -180,7 +255,7 @@ function follow(
       context.send({ dropped });
       dropped = 0;
     }
-    if (batch.length > 0) context.send({ lines: batch });
+    if (batch.length > 0) for (const message of logsMessages(batch)) context.send(message);
     batch = [];
   };
   const unsubscribe = supervisor.logs.follow(names, (line) => {

@@ -106,7 +106,19 @@ export interface Watchdog {
   track(pgid: number): void;
   /** Forget a group that is known to be gone. */
   untrack(pgid: number): void;
-  /** Clean exit: the watchdog forgets every group and exits without signalling anything. */
+  /**
+   * Remove the file at `path` (absolute) if foreman dies without `close()`, but only while its
+   * inode is still `inode` (from `lstat(path, { bigint: true }).ino`): a newer file at that path,
+   * such as the socket of a foreman started since, is never removed. Calling it again for the
+   * same path replaces the inode. Meanwhile the helper keeps a hard link beside it
+   * (`<path>.foreman-watchdog-<pid>-<id>`) so that the inode number cannot be freed and reused.
+   * Throws `SIGNAL_INVALID_PATH` for a relative path or one holding a newline or NUL,
+   * `SIGNAL_INVALID_INODE` unless `inode` is an integer > 0.
+   */
+  removeOnDeath(path: string, inode: bigint | number): void;
+  /** Leave `path` alone after all: foreman removed it itself, or wants it kept. */
+  forgetFile(path: string): void;
+  /** Clean exit: the watchdog forgets every group and file and exits without touching them. */
   close(): void;
   /** Undefined when the helper could not be started. */
   readonly pid: number | undefined;

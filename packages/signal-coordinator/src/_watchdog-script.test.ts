@@ -1,5 +1,17 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isAlive, Strays, waitUntil } from "../test/_helpers.js";
 import { COOPERATIVE, STUBBORN, startGroup } from "../test/fixtures/_group.mjs";
@@ -10,9 +22,10 @@ import { isTrackablePgid, WATCHDOG_NAME, WATCHDOG_SCRIPT } from "./_watchdog-scr
 const strays = new Strays();
 afterAll(() => strays.killAll());
 
-function runScript(graceMs: number) {
-  const child = spawn("/bin/sh", ["-c", WATCHDOG_SCRIPT, WATCHDOG_NAME, String(graceMs)], {
+function runScript(graceMs: number, shell = "/bin/sh", cwd?: string) {
+  const child = spawn(shell, ["-c", WATCHDOG_SCRIPT, WATCHDOG_NAME, String(graceMs)], {
     stdio: ["pipe", "ignore", "ignore"],
+    ...(cwd === undefined ? {} : { cwd }),
   });
   strays.process(child.pid!);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -113,6 +126,163 @@ describe("watchdog script", () => {
       await waitUntil("the group to be gone", () => !doomed.some(isAlive));
     },
   );
+});
+
+// The shells the helper may meet as /bin/sh: dash (Debian, Ubuntu), bash (Fedora, macOS), and
+// whichever of them this machine has besides.
+const SHELLS = [...new Set(["/bin/sh", "/bin/dash", "/bin/bash", "/bin/ksh", "/bin/mksh"])].filter(
+  (shell) => existsSync(shell),
+);
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory holding the given (empty) files. */
+function filesIn(...names: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), "watchdog-files-"));
+  dirs.push(dir);
+  for (const name of names) writeFileSync(join(dir, name), "");
+  return dir;
+}
+
+const inodeOf = (path: string): bigint => lstatSync(path, { bigint: true }).ino;
+
+// Everything a shell could take for code, or split, or expand; still one file.
+const HOSTILE_NAME = `a b  'c' "d" $(touch pwned) \`touch pwned2\` \${HOME} * ? [x] \\ ;&|<> \t\r-tail.sock`;
+
+describe.each(SHELLS)("watchdog script files (%s)", (shell) => {
+  it("on EOF removes each recorded file whose inode is unchanged, whatever its name", {
+    timeout: 20_000,
+  }, async () => {
+    const names = ["plain.sock", HOSTILE_NAME, "-leading-dash", "trailing space ", " leading"];
+    const dir = filesIn(...names, "bystander", "trailing space");
+    const symlinked = join(dir, "link");
+    symlinkSync(join(dir, "bystander"), symlinked);
+    const paths = names.map((name) => join(dir, name));
+    const { write, child, exited } = runScript(200, shell, dir);
+    const lines = paths.map((path, i) => `f${i + 1} ${inodeOf(path)} ${path}`);
+    // A symlink is judged by its own inode (as lstat), never by its target's.
+    lines.push(`f9 ${inodeOf(symlinked)} ${symlinked}`);
+    write(`${lines.join("\n")}\n`);
+    child.stdin.end();
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(readdirSync(dir).sort()).toEqual(["bystander", "trailing space"]);
+  });
+
+  it("keeps a file replaced since (another inode), a kept one, and any after q", {
+    timeout: 20_000,
+  }, async () => {
+    const dir = filesIn("replaced.sock", "kept.sock", "gone.sock");
+    const replaced = join(dir, "replaced.sock");
+    const oldInode = inodeOf(replaced);
+    const { write, child, exited } = runScript(200, shell);
+    write(`f1 ${oldInode} ${replaced}\n`);
+    write(`f2 ${inodeOf(join(dir, "kept.sock"))} ${join(dir, "kept.sock")}\nk2\n`);
+    // Recorded, then a path that no longer exists: nothing to do, no error.
+    write(`f3 ${inodeOf(join(dir, "gone.sock"))} ${join(dir, "gone.sock")}\n`);
+    rmSync(join(dir, "gone.sock"));
+    // A newer instance's file: written beside it and renamed over it, so it has its own inode.
+    writeFileSync(join(dir, "newer"), "newer instance");
+    renameSync(join(dir, "newer"), replaced);
+    expect(inodeOf(replaced)).not.toBe(oldInode);
+    child.stdin.end();
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(readdirSync(dir).sort()).toEqual(["kept.sock", "replaced.sock"]);
+    expect(readFileSync(replaced, "utf8")).toBe("newer instance");
+
+    const quitting = filesIn("a.sock");
+    const after = runScript(200, shell);
+    after.write(`f1 ${inodeOf(join(quitting, "a.sock"))} ${join(quitting, "a.sock")}\nq\n`);
+    expect(await after.exited).toEqual({ code: 0, signal: null });
+    expect(readdirSync(quitting)).toEqual(["a.sock"]);
+  });
+
+  it("pins the recorded inode, so a file made anew at the path never gets it back", {
+    timeout: 20_000,
+  }, async () => {
+    const dir = filesIn("control.sock");
+    const path = join(dir, "control.sock");
+    const recorded = inodeOf(path);
+    const { write, child, exited } = runScript(200, shell);
+    write(`f1 ${recorded} ${path}\n`);
+    // The pin, a second name for the file, shows that the line was read.
+    await waitUntil("the pin", () => readdirSync(dir).length === 2);
+    expect(readdirSync(dir).sort()).toEqual([
+      "control.sock",
+      `control.sock.foreman-watchdog-${child.pid}-1`,
+    ]);
+    // As a newer foreman replaces a stale socket: unlink, then create. A freed inode number is
+    // often handed to the very next file; the pinned one cannot be.
+    rmSync(path);
+    writeFileSync(path, "newer instance");
+    expect(inodeOf(path)).not.toBe(recorded);
+    child.stdin.end();
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(readdirSync(dir)).toEqual(["control.sock"]);
+    expect(readFileSync(path, "utf8")).toBe("newer instance");
+  });
+
+  it("a re-recorded path takes the new inode; a kept one can be recorded again", {
+    timeout: 20_000,
+  }, async () => {
+    const dir = filesIn("a.sock", "b.sock");
+    const [a, b] = [join(dir, "a.sock"), join(dir, "b.sock")];
+    const { write, child, exited } = runScript(200, shell);
+    write(`f1 ${inodeOf(b)} ${a}\nf1 ${inodeOf(a)} ${a}\n`);
+    write(`f2 ${inodeOf(b)} ${b}\nk2\nf2 ${inodeOf(b)} ${b}\n`);
+    child.stdin.end();
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("ignores malformed file lines, relative paths and a last line cut short", {
+    timeout: 20_000,
+  }, async () => {
+    const dir = filesIn("target", "rel");
+    const target = join(dir, "target");
+    const inode = inodeOf(target);
+    const { write, child, exited } = runScript(200, shell, dir);
+    write(
+      [
+        "f",
+        `f ${inode} ${target}`,
+        `f1`,
+        `f1 ${inode}`,
+        `f1  ${inode} ${target}`,
+        `f01 ${inode} ${target}`,
+        `fx ${inode} ${target}`,
+        `f1 0 ${target}`,
+        `f1 0${inode} ${target}`,
+        `f1 -${inode} ${target}`,
+        `f1 ${inode}x ${target}`,
+        `f1 ${"9".repeat(21)} ${target}`,
+        `f1 ${inode}  ${target}`,
+        `f2 ${inodeOf(join(dir, "rel"))} rel`,
+        "k",
+        "kx",
+        "",
+      ].join("\n"),
+    );
+    write(`f3 ${inode} ${target}`);
+    child.stdin.end();
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(readdirSync(dir).sort()).toEqual(["rel", "target"]);
+  });
+
+  it("removes its files and still stops the groups", { timeout: 20_000 }, async () => {
+    const running = await group();
+    const dir = filesIn("control.sock");
+    const { write, child, exited } = runScript(200, shell);
+    write(
+      `+${running[0]}\nf1 ${inodeOf(join(dir, "control.sock"))} ${join(dir, "control.sock")}\n`,
+    );
+    child.stdin.end();
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(readdirSync(dir)).toEqual([]);
+    await waitUntil("the group to be gone", () => !running.some(isAlive));
+  });
 });
 
 describe("isTrackablePgid", () => {

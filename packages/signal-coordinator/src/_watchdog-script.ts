@@ -1,8 +1,10 @@
 /**
  * The watchdog helper, run as `sh -c WATCHDOG_SCRIPT foreman-watchdog <graceMs>`.
  *
- * Protocol on stdin, one line each: `+<pgid>` a group started, `-<pgid>` a group is gone, `q`
- * clean exit. EOF without `q` means foreman died, so the recorded groups are terminated.
+ * Protocol on stdin, one line each: `+<pgid>` a group started, `-<pgid>` a group is gone,
+ * `f<id> <inode> <path>` remove this file if foreman dies (while its inode is still that one),
+ * `k<id>` keep file `<id>` after all, `q` clean exit. EOF without `q` means foreman died: the
+ * recorded files are removed, then the recorded groups are terminated.
  *
  * Why each piece:
  * - `trap '' INT HUP TERM`: a signal meant for foreman (or its session) must not take the
@@ -21,15 +23,67 @@
  * - the marker (`$2`, an environment entry every process foreman starts carries): a process
  *   spawned but not yet announced with `+<pgid>` when foreman died is found through
  *   /proc/<pid>/environ and stopped by pid; its descendants carry the marker too.
+ * - files (foreman's control socket): stored as `f_<id>` (the inode, `-` once kept) and `p_<id>`
+ *   (the path) under a numeric id `startWatchdog` picks, so a path never reaches `eval` as code, only
+ *   as `$p_<id>`. The path is the rest of the line after the second space, taken as it is (spaces,
+ *   quotes, `$`, `*`); it must be absolute, and the caller rejects newlines. Removed first, before
+ *   the grace period, so that `foreman ps` says at once that nothing runs.
+ * - the inode comes from `ls -di` (POSIX; `stat -c %i` is GNU and busybox only, macOS spells it
+ *   `stat -f %i`), whose `-d` also means a symlink is not followed, as `lstat`. Busybox pads the
+ *   number with spaces, so only the leading digits after them are compared.
+ * - the pin, a hard link `<path>.foreman-watchdog-<pid>-<id>` made when the file is recorded and
+ *   removed with it (or on `k`, or `q`): a freed inode number is soon given to the next new file
+ *   (ext4 does it at once), so a newer foreman that replaces the stale socket could get the very
+ *   inode recorded here; while the pin holds that inode it cannot be freed, and a newer file
+ *   always differs. Where no link can be made (another filesystem's rules, a name too long) the
+ *   inode alone is compared. A watchdog killed too leaves its pin behind: a name, no process.
+ * - if a newer instance replaces the file between `ls` and `rm`, that file is removed: the same
+ *   window as the server's own lstat-then-unlink, one fork long.
  */
 export const WATCHDOG_SCRIPT: string = `trap '' INT HUP TERM
 grace_ms=$1
 marker=\${2-}
 seen=
+files=
+inode_of() {
+  ino=$(ls -di -- "$1" 2>/dev/null) || return 1
+  ino=\${ino#"\${ino%%[! ]*}"}
+  ino=\${ino%%[!0-9]*}
+}
+unpin() {
+  eval "pinned=\\$p_$1"
+  rm -f -- "$pinned.foreman-watchdog-$$-$1"
+}
 while IFS= read -r line; do
   case $line in
-    q) exit 0 ;;
+    q)
+      for fid in $files; do unpin "$fid"; done
+      exit 0 ;;
     [+-]*) ;;
+    f*)
+      rest=\${line#f}
+      fid=\${rest%% *}
+      rest=\${rest#"$fid "}
+      inode=\${rest%% *}
+      fpath=\${rest#"$inode "}
+      case $fid in ''|0*|*[!0-9]*|???????????*) continue ;; esac
+      case $inode in ''|0*|*[!0-9]*|?????????????????????*) continue ;; esac
+      case $fpath in /*) ;; *) continue ;; esac
+      eval "state=\\\${f_$fid-}"
+      if [ -z "$state" ]; then files="$files $fid"; else unpin "$fid"; fi
+      eval "f_$fid=\\$inode; p_$fid=\\$fpath"
+      pin="$fpath.foreman-watchdog-$$-$fid"
+      if ln -- "$fpath" "$pin" 2>/dev/null; then
+        inode_of "$pin"
+        [ "$ino" = "$inode" ] || rm -f -- "$pin"
+      fi
+      continue ;;
+    k*)
+      fid=\${line#k}
+      case $fid in ''|0*|*[!0-9]*|???????????*) continue ;; esac
+      eval "state=\\\${f_$fid-}"
+      [ -n "$state" ] && eval "f_$fid=-" && unpin "$fid"
+      continue ;;
     *) continue ;;
   esac
   id=\${line#?}
@@ -44,6 +98,12 @@ while IFS= read -r line; do
     -*)
       [ -n "$state" ] && eval "g_$id=0" ;;
   esac
+done
+for fid in $files; do
+  eval "inode=\\$f_$fid; fpath=\\$p_$fid"
+  [ "$inode" = - ] && continue
+  inode_of "$fpath" && [ "$ino" = "$inode" ] && rm -f -- "$fpath"
+  unpin "$fid"
 done
 groups=
 for id in $seen; do

@@ -58,6 +58,59 @@ describe("startWatchdog", () => {
     }
   });
 
+  it.each([
+    ["relative", "control.sock"],
+    ["empty", ""],
+    ["with a newline", "/tmp/a\nf1 1 /etc/passwd"],
+    ["with a NUL", "/tmp/a\u0000b"],
+    ["too long", `/${"x".repeat(4096)}`],
+  ])("removeOnDeath rejects a path %s", (_, path) => {
+    const watchdog = startWatchdog();
+    strays.process(watchdog.pid!);
+    try {
+      expect(() => watchdog.removeOnDeath(path, 12345n)).toThrow(
+        expect.objectContaining({ code: "SIGNAL_INVALID_PATH", hint: expect.any(String) }),
+      );
+    } finally {
+      watchdog.close();
+    }
+  });
+
+  it.each([0, -1, 2.5, Number.NaN, 2 ** 53, 0n, -5n, 1n << 64n])(
+    "removeOnDeath rejects inode %s",
+    (inode) => {
+      const watchdog = startWatchdog();
+      strays.process(watchdog.pid!);
+      try {
+        expect(() => watchdog.removeOnDeath("/tmp/control.sock", inode)).toThrow(
+          expect.objectContaining({ code: "SIGNAL_INVALID_INODE" }),
+        );
+      } finally {
+        watchdog.close();
+      }
+    },
+  );
+
+  it("accepts a path with spaces and quotes, any inode up to 2^64 - 1, and forgetFile of anything", () => {
+    const watchdog = startWatchdog();
+    strays.process(watchdog.pid!);
+    try {
+      expect(() => {
+        watchdog.removeOnDeath(`/tmp/a b 'c' "d" $(x).sock`, 1);
+        watchdog.removeOnDeath("/tmp/big.sock", (1n << 64n) - 1n);
+        watchdog.forgetFile("/tmp/big.sock");
+        watchdog.forgetFile("never recorded");
+      }).not.toThrow();
+    } finally {
+      watchdog.close();
+    }
+    // after close: ignored, not thrown
+    expect(() => {
+      watchdog.removeOnDeath("/tmp/late.sock", 1);
+      watchdog.forgetFile("/tmp/late.sock");
+    }).not.toThrow();
+  });
+
   it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])("rejects graceMs %d", (graceMs) => {
     expect(() => startWatchdog({ graceMs })).toThrow(
       expect.objectContaining({ code: "SIGNAL_INVALID_OPTION" }),

@@ -19,9 +19,47 @@ function checkPgid(method: string, pgid: number): void {
   }
 }
 
+// PATH_MAX on Linux: a longer path cannot name a file in one system call anyway.
+const MAX_PATH_BYTES = 4096;
+const MAX_INODE = (1n << 64n) - 1n;
+
+function checkPath(method: string, path: string): void {
+  let problem: string | undefined;
+  if (typeof path !== "string" || !path.startsWith("/")) problem = "is not an absolute path";
+  else if (path.includes("\n")) problem = "contains a newline";
+  else if (path.includes("\0")) problem = "contains a NUL byte";
+  else if (Buffer.byteLength(path) > MAX_PATH_BYTES)
+    problem = `is longer than ${MAX_PATH_BYTES} bytes`;
+  if (problem === undefined) return;
+  throw new SignalCoordinatorError({
+    code: "SIGNAL_INVALID_PATH",
+    message: `watchdog.${method}: ${JSON.stringify(path)} ${problem}`,
+    // The helper reads one line per command, so a newline could not be told from the next one.
+    hint: "pass an absolute path without newlines, e.g. the control socket's path",
+  });
+}
+
+/** The inode as the decimal digits `ls -di` prints, or a typed error. */
+function inodeDigits(inode: bigint | number): string {
+  const valid =
+    typeof inode === "bigint"
+      ? inode > 0n && inode <= MAX_INODE
+      : Number.isSafeInteger(inode) && inode > 0;
+  if (!valid) {
+    throw new SignalCoordinatorError({
+      code: "SIGNAL_INVALID_INODE",
+      message: `watchdog.removeOnDeath: ${String(inode)} is not an inode number (an integer > 0)`,
+      // A number above 2^53 has lost its last digits, and would never match.
+      hint: "pass (await lstat(path, { bigint: true })).ino",
+    });
+  }
+  return inode.toString();
+}
+
 /**
- * Starts the helper that kills the tracked process groups if foreman dies without saying
- * goodbye, even by SIGKILL: the kernel closes foreman's end of the pipe, and EOF is the signal.
+ * Starts the helper that kills the tracked process groups (and removes the files it was told
+ * about) if foreman dies without saying goodbye, even by SIGKILL: the kernel closes foreman's end
+ * of the pipe, and EOF is the signal.
  */
 export function startWatchdog(options: WatchdogOptions = {}): Watchdog {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
@@ -81,6 +119,9 @@ export function startWatchdog(options: WatchdogOptions = {}): Watchdog {
     }
   };
 
+  // Paths travel to the helper once, with a small id that the later `k<id>` names.
+  const fileIds = new Map<string, number>();
+
   return {
     track(pgid: number): void {
       checkPgid("track", pgid);
@@ -89,6 +130,20 @@ export function startWatchdog(options: WatchdogOptions = {}): Watchdog {
     untrack(pgid: number): void {
       checkPgid("untrack", pgid);
       write(`-${pgid}\n`);
+    },
+    removeOnDeath(path: string, inode: bigint | number): void {
+      checkPath("removeOnDeath", path);
+      const digits = inodeDigits(inode);
+      let id = fileIds.get(path);
+      if (id === undefined) {
+        id = fileIds.size + 1;
+        fileIds.set(path, id);
+      }
+      write(`f${id} ${digits} ${path}\n`);
+    },
+    forgetFile(path: string): void {
+      const id = fileIds.get(path);
+      if (id !== undefined) write(`k${id}\n`);
     },
     close(): void {
       if (closed) return;

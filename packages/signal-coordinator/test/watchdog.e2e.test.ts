@@ -1,3 +1,7 @@
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isAlive, runNode, Strays, waitUntil } from "./_helpers.js";
 
@@ -13,8 +17,11 @@ interface Pids {
 const strays = new Strays();
 afterAll(() => strays.killAll());
 
-async function startManager(mode: "kill" | "close" | "forget" | "marked") {
-  const manager = runNode(MANAGER, [mode]);
+async function startManager(
+  mode: "kill" | "close" | "forget" | "marked" | "files",
+  extra: string[] = [],
+) {
+  const manager = runNode(MANAGER, [mode, ...extra]);
   strays.process(manager.child.pid!);
   const ready = await manager.waitForLine("ready ");
   const pids = JSON.parse(ready.slice("ready ".length)) as Pids;
@@ -51,6 +58,31 @@ describe("watchdog", () => {
     // no marker, or a different one (a prefix of it must not match): left alone
     expect(pids.spared?.filter(isAlive)).toEqual(pids.spared);
     strays.killAll();
+  });
+
+  it("removes the files it was given when foreman is SIGKILLed, unless replaced or kept", {
+    timeout: 30_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "watchdog-e2e-"));
+    // A real Unix socket, as foreman's control socket.
+    const server = createServer();
+    try {
+      const socket = join(dir, `control 'socket' "$(x)".sock`);
+      await new Promise<void>((resolve) => server.listen(socket, resolve));
+      for (const name of ["replaced", "kept"]) writeFileSync(join(dir, name), "");
+      const { manager, pids } = await startManager("files", [dir]);
+      // A newer instance took over this path after foreman recorded it.
+      writeFileSync(join(dir, "newer"), "newer");
+      renameSync(join(dir, "newer"), join(dir, "replaced"));
+      manager.child.kill("SIGKILL");
+      await manager.exited;
+      await waitUntil("the watchdog to exit", () => !isAlive(pids.watchdog));
+      expect(readdirSync(dir).sort()).toEqual(["kept", "replaced"]);
+      expect(readFileSync(join(dir, "replaced"), "utf8")).toBe("newer");
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("close(): the watchdog exits and kills nothing", { timeout: 30_000 }, async () => {

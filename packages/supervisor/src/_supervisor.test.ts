@@ -511,7 +511,7 @@ describe("the log buffer", () => {
     h.child("web.1").exit(1);
     await settle();
     expect(
-      h.supervisor.logs.tail({ names: ["web.1"] }).map((l) => `${l.stream}:${l.text}`),
+      h.supervisor.logs.tail({ names: ["web.1"] }).map((l) => `${l.stream}:${l.data.toString()}`),
     ).toEqual([
       "stdout:hello",
       "stdout:world",

@@ -1,8 +1,9 @@
 import type { ControlClient } from "@foreman/control";
-import { formatClock, nameWidthFor } from "@foreman/output-mux";
-import type { InstanceSnapshot, LogLine, OperationReport } from "@foreman/supervisor";
+import { formatClock, nameWidthFor, PROCESS_COLORS, RESET } from "@foreman/output-mux";
+import type { InstanceSnapshot, OperationReport } from "@foreman/supervisor";
+import { shouldColor } from "../_color.js";
 import type { CommandContext } from "../_context.js";
-import { connectToInstance } from "../_control.js";
+import { connectToInstance, decodeLogLine, type LogsMessage } from "../_control.js";
 import { CliError, escapeControl, formatErrorLine, usageError } from "../_errors.js";
 
 /**
@@ -113,34 +114,41 @@ export async function logsCommand(context: CommandContext): Promise<number> {
     lines = Number(text);
   }
   const follow = options.follow === true;
+  const stdout = context.io.stdout as NodeJS.WriteStream;
+  // As `foreman start` decides: .foreman's color (and timestamp), FORCE_COLOR, NO_COLOR, then
+  // whether stdout is a terminal.
+  const timestamp = options.timestamp !== false;
+  const color = shouldColor(
+    typeof options.color === "boolean" ? options.color : undefined,
+    context.io.env,
+    stdout.isTTY === true,
+  );
   return withClient(context, async (client) => {
-    const out = context.io.stdout;
-    const print = (batch: readonly LogLine[]): void => {
-      if (batch.length === 0) return;
-      width = Math.max(width, nameWidthFor(batch.map((l) => l.name)));
-      // As the live log shows them; the bytes of each line pass through as they are.
-      out.write(
-        batch.map((l) => `${formatClock(l.timeMs)} ${l.name.padEnd(width)} | ${l.text}\n`).join(""),
-      );
+    let nameWidth = 6;
+    const print = (message: LogsMessage): void => {
+      if (message.lines.length === 0) return;
+      const lines = message.lines.map(decodeLogLine);
+      // Only ever wider, as in start: lines printed earlier stay aligned with later ones.
+      nameWidth = Math.max(nameWidth, message.nameWidth, nameWidthFor(lines.map((l) => l.name)));
+      stdout.write(formatLogLines(lines, { nameWidth, timestamp, color }));
     };
-    let width = 6;
     const request = client.request(
       "logs",
       { names: context.positionals, lines, follow },
       {
         onEvent: (event) => {
-          const e = event as { lines?: LogLine[]; dropped?: number };
+          const e = event as Partial<LogsMessage> & { dropped?: number };
           if (e.dropped !== undefined)
             context.io.stderr.write(
               `${formatErrorLine(`${e.dropped} lines were skipped: this reader fell behind`)}\n`,
             );
-          if (e.lines !== undefined) print(e.lines);
+          if (e.lines !== undefined) print(e as LogsMessage);
         },
       },
     );
     try {
-      const reply = (await request) as { lines?: LogLine[] };
-      if (reply.lines !== undefined) print(reply.lines);
+      const reply = (await request) as Partial<LogsMessage>;
+      if (reply.lines !== undefined) print(reply as LogsMessage);
     } catch (error) {
       // Following ends when the instance stops: that is the normal end, not an error.
       if (follow && (error as { code?: unknown }).code === "CONTROL_CONNECTION_CLOSED") return 0;
@@ -148,6 +156,30 @@ export async function logsCommand(context: CommandContext): Promise<number> {
     }
     return 0;
   });
+}
+
+const NEWLINE = Buffer.from("\n");
+
+/**
+ * Lines as `foreman start` prints them: `HH:MM:SS name   | ` (the clock when it does), the
+ * prefix in the process's colour when `color`, then the line's own bytes, untouched.
+ */
+export function formatLogLines(
+  lines: ReadonlyArray<{ name: string; timeMs: number; data: Buffer; colorIndex?: number }>,
+  options: { nameWidth: number; timestamp: boolean; color: boolean },
+): Buffer {
+  const parts: Buffer[] = [];
+  for (const line of lines) {
+    const clock = options.timestamp ? `${formatClock(line.timeMs)} ` : "";
+    const body = `${clock}${line.name.padEnd(options.nameWidth)} | `;
+    const n = PROCESS_COLORS.length;
+    const sgr =
+      options.color && line.colorIndex !== undefined
+        ? PROCESS_COLORS[((line.colorIndex % n) + n) % n]
+        : undefined;
+    parts.push(Buffer.from(sgr === undefined ? body : `${sgr}${body}${RESET}`), line.data, NEWLINE);
+  }
+  return Buffer.concat(parts);
 }
 
 export async function quitCommand(context: CommandContext): Promise<number> {

@@ -1,3 +1,4 @@
+import { lstat } from "node:fs/promises";
 import { type ControlHandler, listenControl } from "@foreman/control";
 import { createOutputMux, nameWidthFor } from "@foreman/output-mux";
 import { createShutdownCoordinator, startWatchdog } from "@foreman/signal-coordinator";
@@ -164,6 +165,8 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
   // being spawned (before the watchdog heard of its group), the watchdog still finds it by it.
   const runId = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const watchdog = startWatchdog({ marker: `FOREMAN_RUN_ID=${runId}` });
+  // A kill -9 must not leave the socket behind; the inode spares a newer instance's socket.
+  if (control?.inode !== undefined) watchdog.removeOnDeath(control.path, control.inode);
   const envFor = (port: number, name: string) => ({
     ...plan.env,
     PORT: String(port),
@@ -238,6 +241,7 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
         void coordinator.shutdown({ kind: "error", exitCode: 0, message: "quit requested" });
       },
       checkScale: (counts) => checkScale(plan, running, counts),
+      colorIndexOf,
       afterScale: () => {
         // Only ever wider: lines already printed keep their alignment with the new ones.
         const wanted = nameWidthFor([...running.snapshot().map((s) => s.name), "system"]);
@@ -253,6 +257,7 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
   const result = await coordinator.done;
   // Ends `foreman logs -F` and lets `foreman quit` return; removes the socket file.
   await control?.close();
+  if (control !== undefined) watchdog.forgetFile(control.path);
   await reportEscapes(logsComplete, mux);
   await mux.flush();
   watchdog.close();
@@ -357,6 +362,9 @@ function checkScale(plan: StartPlan, supervisor: Supervisor, counts: Record<stri
 
 interface ControlChannel {
   procfile: string;
+  path: string;
+  /** Of the socket file this instance created; undefined if it could not be read. */
+  inode: bigint | undefined;
   attach(handler: ControlHandler): void;
   close(): Promise<void>;
 }
@@ -384,6 +392,11 @@ async function openControl(context: CommandContext): Promise<ControlChannel | un
     });
     return {
       procfile: location.procfile,
+      path: server.path,
+      inode: await lstat(server.path, { bigint: true }).then(
+        (s) => s.ino,
+        () => undefined,
+      ),
       attach: (h) => {
         handler = h;
       },

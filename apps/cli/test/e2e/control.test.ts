@@ -1,9 +1,19 @@
-import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, lstatSync, realpathSync, statSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import { controlSocketPath } from "@foreman/control";
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import {
+  CLI,
   cleanEnv,
   FIXTURES,
   isAlive,
@@ -34,6 +44,74 @@ async function startApp(extra: string[] = []) {
   const running = startCli(["start", "--no-timestamp", "-m", "web=2", ...extra], { cwd });
   await running.waitFor(/worker\.1 +\| up worker\.1/);
   return { cwd, running };
+}
+
+/** Polls for a state the system reaches on its own (a file removed by another process). */
+async function waitUntil(what: string, predicate: () => boolean, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const HAS_PROC = existsSync("/proc/self/stat");
+
+/** The pid of the watchdog `foreman start` (pid `foreman`) spawned: its child named foreman-watchdog. */
+function watchdogOf(foreman: number): number {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (ppid === foreman && argv.includes("foreman-watchdog")) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`foreman (pid ${foreman}) has no watchdog`);
+}
+
+/**
+ * The hard link the watchdog keeps to the socket so that its inode number cannot be reused while
+ * it waits (see @foreman/signal-coordinator); the socket is the watchdog's first file.
+ */
+const pinOf = (socket: string, watchdog: number) => `${socket}.foreman-watchdog-${watchdog}-1`;
+
+/** `foreman ARGS` with its stdout as the bytes it wrote (runCli decodes them as UTF-8). */
+async function runCliBytes(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string | undefined> },
+): Promise<{ exitCode: number; stdout: Buffer; stderr: string }> {
+  const result = await execa(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: options.env ?? cleanEnv(),
+    extendEnv: false,
+    reject: false,
+    stripFinalNewline: false,
+    encoding: "buffer",
+    stdin: "ignore",
+    timeout: 20_000,
+  });
+  return {
+    exitCode: result.exitCode ?? -1,
+    stdout: Buffer.from(result.stdout),
+    stderr: Buffer.from(result.stderr).toString(),
+  };
+}
+
+/** Splits output into its lines, as bytes, without their `\n`. */
+function byteLines(output: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let nl = output.indexOf(10); nl !== -1; nl = output.indexOf(10, start)) {
+    lines.push(output.subarray(start, nl));
+    start = nl + 1;
+  }
+  if (start < output.length) lines.push(output.subarray(start));
+  return lines;
 }
 
 async function quit(cwd: string, running: ReturnType<typeof startCli>): Promise<void> {
@@ -175,6 +253,100 @@ describe("foreman logs", () => {
   });
 });
 
+describe("foreman logs, byte for byte", () => {
+  // What test/fixtures/bytes.cjs prints before " first" / " again": invalid UTF-8 (ff fe, and c3
+  // not followed by a continuation byte), a colour escape, a carriage return and a NUL.
+  const BYTES = Buffer.concat([
+    Buffer.from([0xff, 0xfe, 0xc3, 0x28]),
+    Buffer.from("\x1b[31mred\x1b[0m 50%\r100%\x00"),
+  ]);
+  const lineOf = (tag: string) => Buffer.concat([BYTES, Buffer.from(` ${tag}`)]);
+  const CLOCK = /^\d\d:\d\d:\d\d $/;
+
+  async function startBytes() {
+    // bytes is the second type, so its colour is the second one (yellow), as start shows it.
+    const cwd = project({
+      Procfile: `web: ${service()}\nbytes: ${node} ${fixture("bytes.cjs")}\n`,
+    });
+    const running = startCli(["start"], { cwd, env: cleanEnv({ FORCE_COLOR: "1" }) });
+    await running.waitFor(/ first\n/);
+    await running.waitFor(/web\.1 .*\| .*up web\.1/);
+    return { cwd, running };
+  }
+
+  it("tail: the line's own bytes after start's prefix, coloured as start colours it", async () => {
+    const { cwd, running } = await startBytes();
+    const plain = await runCliBytes(["logs", "bytes"], { cwd });
+    expect(plain.exitCode).toBe(0);
+    const lines = byteLines(plain.stdout);
+    expect(lines.map((l) => l.subarray(9).toString())).toEqual([
+      expect.stringMatching(/^bytes\.1 \| started with pid \d+$/),
+      expect.any(String),
+    ]);
+    const [, line] = lines as [Buffer, Buffer];
+    expect(line.subarray(0, 9).toString()).toMatch(CLOCK);
+    expect(line.subarray(9)).toEqual(Buffer.concat([Buffer.from("bytes.1 | "), lineOf("first")]));
+
+    // FORCE_COLOR: the prefix in bytes.1's colour, reset before the line; the same line start printed.
+    const colored = await runCliBytes(["logs", "bytes", "-n", "1"], {
+      cwd,
+      env: cleanEnv({ FORCE_COLOR: "1" }),
+    });
+    const expected = Buffer.concat([
+      Buffer.from("\x1b[33mHH:MM:SS bytes.1 | \x1b[0m"),
+      lineOf("first"),
+      Buffer.from("\n"),
+    ]);
+    const masked = (text: string) => text.replace(/\d\d:\d\d:\d\d/g, "HH:MM:SS");
+    expect(Buffer.from(masked(colored.stdout.toString("latin1")), "latin1")).toEqual(expected);
+    const startLine = running.stdout.split("\n").find((l) => l.endsWith(" first"));
+    expect(`${masked(startLine ?? "")}\n`).toBe(expected.toString());
+    await quit(cwd, running);
+  });
+
+  it("-F: each new line's bytes as they come", async () => {
+    const { cwd, running } = await startBytes();
+    const follower = spawn(process.execPath, [CLI, "logs", "-F", "-n", "1", "bytes"], {
+      cwd,
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const chunks: Buffer[] = [];
+      const exited = new Promise<number | null>((resolve) => follower.on("close", resolve));
+      const seen = (tag: string) =>
+        new Promise<void>((resolve, reject) => {
+          const check = () => {
+            if (Buffer.concat(chunks).includes(Buffer.from(` ${tag}\n`))) resolve();
+          };
+          follower.stdout.on("data", (chunk: Buffer) => {
+            chunks.push(chunk);
+            check();
+          });
+          follower.on("close", () => reject(new Error(`follower ended before "${tag}"`)));
+          check();
+        });
+      // The last line comes once the follower is subscribed; SIGUSR1 reaches bytes.1 through
+      // foreman, which prints the line again.
+      await seen("first");
+      running.child.kill("SIGUSR1");
+      await seen("again");
+      await quit(cwd, running);
+      expect(await exited).toBe(0);
+      const [first, again] = byteLines(Buffer.concat(chunks)) as [Buffer, Buffer];
+      for (const [line, tag] of [
+        [first, "first"],
+        [again, "again"],
+      ] as const) {
+        expect(line.subarray(0, 9).toString()).toMatch(CLOCK);
+        expect(line.subarray(9)).toEqual(Buffer.concat([Buffer.from("bytes.1 | "), lineOf(tag)]));
+      }
+    } finally {
+      follower.kill();
+    }
+  });
+});
+
 describe("foreman quit", () => {
   it("stops the instance as Ctrl-C does and returns once it has stopped", async () => {
     const { cwd, running } = await startApp();
@@ -236,20 +408,64 @@ describe("the control socket", () => {
     await quit(cwd, running);
   });
 
-  it("replaces the socket a SIGKILLed instance left behind", async () => {
-    const cwd = project({ Procfile: `web: ${service()}\n` });
-    const first = startCli(["start", "--no-timestamp"], { cwd });
-    await first.waitFor(/web\.1 +\| up/);
-    first.child.kill("SIGKILL");
-    await first.exited;
-    expect(await waitUntilGone(pidsFrom(first.stdout), 6000)).toEqual([]);
-    expect(lstatSync(socketOf(cwd).path).isSocket()).toBe(true);
-    expect((await runCli(["ps"], { cwd })).stderr).toMatch(/^foreman: no foreman is running/);
-    const second = startCli(["start", "--no-timestamp"], { cwd });
-    await second.waitFor(/web\.1 +\| up/);
-    expect((await runCli(["ps"], { cwd })).stdout).toMatch(/^web\.1 +\d+ +running/m);
-    await quit(cwd, second);
-  });
+  it.runIf(HAS_PROC)(
+    "is removed by the watchdog when foreman is SIGKILLed; ps then says nothing runs",
+    async () => {
+      const cwd = project({ Procfile: `web: ${service()}\n` });
+      const running = startCli(["start", "--no-timestamp"], { cwd });
+      await running.waitFor(/web\.1 +\| up/);
+      const { path } = socketOf(cwd);
+      expect(lstatSync(path).isSocket()).toBe(true);
+      expect((await runCli(["ps"], { cwd })).exitCode).toBe(0);
+      const watchdog = watchdogOf(running.child.pid as number);
+      running.child.kill("SIGKILL");
+      expect(await running.exited).toEqual({ code: null, signal: "SIGKILL" });
+      await waitUntil("the socket file to be removed", () => !existsSync(path));
+      const ps = await runCli(["ps"], { cwd });
+      expect(ps.exitCode).toBe(1);
+      expect(ps.stderr).toMatch(/^foreman: no foreman is running for Procfile; /);
+      expect(await waitUntilGone(pidsFrom(running.stdout), 6000)).toEqual([]);
+      await waitUntil("the watchdog to exit", () => !isAlive(watchdog));
+      // Nothing else left behind: the watchdog's pin on the socket's inode went with it.
+      expect(existsSync(pinOf(path, watchdog))).toBe(false);
+    },
+  );
+
+  it.runIf(HAS_PROC)(
+    "left behind (watchdog held back) is replaced, and the late watchdog spares the new one",
+    async () => {
+      const cwd = project({ Procfile: `web: ${service()}\n` });
+      const first = startCli(["start", "--no-timestamp"], { cwd });
+      await first.waitFor(/web\.1 +\| up/);
+      const { path } = socketOf(cwd);
+      const firstInode = lstatSync(path).ino;
+      // Held back, the watchdog cannot clean up: the socket stays, as after a kill -9 of both.
+      // First it must have read about the socket, which it shows by pinning its inode.
+      const watchdog = watchdogOf(first.child.pid as number);
+      await waitUntil("the watchdog to pin the socket", () => existsSync(pinOf(path, watchdog)));
+      process.kill(watchdog, "SIGSTOP");
+      try {
+        first.child.kill("SIGKILL");
+        await first.exited;
+        expect(lstatSync(path).isSocket()).toBe(true);
+        expect((await runCli(["ps"], { cwd })).stderr).toMatch(/^foreman: no foreman is running/);
+        const second = startCli(["start", "--no-timestamp"], { cwd });
+        await second.waitFor(/web\.1 +\| up/);
+        const secondInode = lstatSync(path).ino;
+        expect(secondInode).not.toBe(firstInode);
+        // Now the first watchdog sees its EOF: it stops the first web.1, and leaves this socket.
+        process.kill(watchdog, "SIGCONT");
+        await waitUntil("the first watchdog to exit", () => !isAlive(watchdog));
+        expect(await waitUntilGone(pidsFrom(first.stdout), 6000)).toEqual([]);
+        expect(lstatSync(path).ino).toBe(secondInode);
+        expect(existsSync(pinOf(path, watchdog))).toBe(false);
+        expect((await runCli(["ps"], { cwd })).stdout).toMatch(/^web\.1 +\d+ +running/m);
+        await quit(cwd, second);
+      } finally {
+        if (isAlive(watchdog)) process.kill(watchdog, "SIGCONT");
+      }
+    },
+  );
 
   it("runs the app anyway, with a warning, when the socket cannot be made", async () => {
     const cwd = project({ Procfile: `web: ${service()}\n` });
