@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isAlive, Strays, waitUntil } from "../test/_helpers.js";
 import { type SignalCoordinatorError, startWatchdog } from "./index.js";
@@ -24,6 +26,51 @@ describe("startWatchdog", () => {
     watchdog.close();
     watchdog.track(12345); // after close: ignored, not thrown
     await waitUntil("the watchdog to exit", () => !isAlive(pid));
+  });
+
+  it("sends a turn's group lines as one write, file lines at once, all in order", {
+    timeout: 20_000,
+  }, async () => {
+    // A stand-in helper that records each read from its stdin as it arrives.
+    const dir = mkdtempSync(join(tmpdir(), "watchdog-batch-"));
+    try {
+      const log = join(dir, "reads");
+      const shell = join(dir, "recorder");
+      writeFileSync(
+        shell,
+        `#!${process.execPath}\nconst fs = require("node:fs");\nprocess.stdin.on("data", (c) => fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify(c.toString()) + "\\n"));\n`,
+      );
+      chmodSync(shell, 0o755);
+      const watchdog = startWatchdog({ shellPath: shell });
+      strays.process(watchdog.pid!);
+      for (let pgid = 1000; pgid < 1100; pgid += 1) watchdog.track(pgid);
+      watchdog.untrack(1000);
+      // Not yet written: the group lines wait for the end of this turn.
+      watchdog.removeOnDeath("/tmp/some.sock", 42n);
+      await new Promise((resolve) => setImmediate(resolve));
+      watchdog.track(2000);
+      watchdog.close();
+      await waitUntil("the helper to read everything", () => {
+        const text = existsSync(log) ? readFileSync(log, "utf8") : "";
+        return text.includes("q\\n");
+      });
+      const reads = readFileSync(log, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as string);
+      const expected = [
+        ...Array.from({ length: 100 }, (_, i) => `+${1000 + i}\n`),
+        "-1000\n",
+        "f1 42 /tmp/some.sock\n",
+        "+2000\n",
+        "q\n",
+      ].join("");
+      expect(reads.join("")).toBe(expected);
+      // Two turns, each one write (a pipe may still merge them into one read).
+      expect(reads.length).toBeLessThanOrEqual(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("never throws into foreman when the helper has died", { timeout: 20_000 }, async () => {

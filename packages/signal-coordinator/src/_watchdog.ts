@@ -110,13 +110,27 @@ export function startWatchdog(options: WatchdogOptions = {}): Watchdog {
   (stdin as Unrefable | null)?.unref?.();
 
   let closed = false;
-  const write = (line: string): void => {
-    if (closed || stdin === null || stdin.destroyed || !stdin.writable) return;
+  // Group lines wait for the end of the current turn of the event loop and go out as one write:
+  // starting 500 processes, or seeing 500 exits, is then a handful of writes, not 500 (each one a
+  // system call that also wakes the helper to read it). Nothing is lost by the wait if foreman
+  // dies meanwhile: a process not yet announced is still found by the marker. File lines have no
+  // such second chance, so they go out at once (with whatever waits before them, in order).
+  let pending = "";
+  const flush = (): void => {
+    const lines = pending;
+    pending = "";
+    if (lines === "" || stdin === null || stdin.destroyed || !stdin.writable) return;
     try {
-      stdin.write(line);
+      stdin.write(lines);
     } catch {
       // Writing must never take foreman down: the watchdog is a safety net, not a dependency.
     }
+  };
+  const write = (line: string, now = false): void => {
+    if (closed) return;
+    if (pending === "" && !now) setImmediate(flush).unref();
+    pending += line;
+    if (now) flush();
   };
 
   // Paths travel to the helper once, with a small id that the later `k<id>` names.
@@ -139,15 +153,15 @@ export function startWatchdog(options: WatchdogOptions = {}): Watchdog {
         id = fileIds.size + 1;
         fileIds.set(path, id);
       }
-      write(`f${id} ${digits} ${path}\n`);
+      write(`f${id} ${digits} ${path}\n`, true);
     },
     forgetFile(path: string): void {
       const id = fileIds.get(path);
-      if (id !== undefined) write(`k${id}\n`);
+      if (id !== undefined) write(`k${id}\n`, true);
     },
     close(): void {
       if (closed) return;
-      write("q\n");
+      write("q\n", true);
       closed = true;
       try {
         stdin?.end();
