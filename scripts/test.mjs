@@ -17,6 +17,7 @@ const steps = [
   ["typecheck", "pnpm", ["run", "typecheck"]],
   ["package shape", "pnpm", ["run", "check:packages"]],
   ["dependency direction", "pnpm", ["run", "check:deps"]],
+  ["changesets", "pnpm", ["run", "check:changesets"]],
 ];
 
 let passed = 0;
