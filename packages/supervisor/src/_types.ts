@@ -79,7 +79,7 @@ export interface SupervisorOptions {
   defaultStopSignal?: NodeJS.Signals;
   /** Default 5000. */
   defaultStopTimeoutMs?: number;
-  /** Default: `performance.now` and the global timers. */
+  /** Default: a monotonic clock in ms (`process.hrtime`) and the global timers. */
   clock?: SupervisorClock;
   /** Default 262 144. */
   logBytesPerProcess?: number;

@@ -253,6 +253,10 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
     }),
   );
   running.start();
+  // Node's own net.Socket#_destroy reads process.stderr, so the first pipe to close (at shutdown,
+  // as a rule) creates that stream: about a millisecond, more on a terminal (the tty module). Made
+  // while the app runs instead, it is not part of the time from Ctrl-C to exit.
+  setTimeout(() => void io.stderr, 100).unref();
 
   const result = await coordinator.done;
   // Ends `foreman logs -F` and lets `foreman quit` return; removes the socket file.
