@@ -13,6 +13,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { join } from "node:path";
 import { build } from "esbuild";
 
@@ -83,6 +84,12 @@ const result = await build({
 });
 
 const body = result.outputFiles[0].text;
+// bin/foreman.js hands the bundle a require that knows only built-ins and ./yaml.cjs.
+for (const [, id] of body.matchAll(/\brequire\("([^"]+)"\)/g)) {
+  if (id !== "./yaml.cjs" && !isBuiltin(id)) {
+    throw new Error(`bundle: dist/foreman.cjs requires ${id}, which bin/foreman.js cannot load`);
+  }
+}
 if (/\bimport\(/.test(body)) {
   // The bundle runs as a vm.Script, which has no dynamic import().
   throw new Error("bundle: a dynamic import() was left in dist/foreman.cjs");
