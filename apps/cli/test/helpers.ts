@@ -27,13 +27,18 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(
+interface RunCliOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+}
+
+function execCli<E extends "utf8" | "buffer">(
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {
-    cwd: process.cwd(),
-  },
-): Promise<CliResult> {
-  const result = await execa(process.execPath, [CLI, ...args], {
+  options: RunCliOptions,
+  encoding: E,
+) {
+  return execa(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
     env: options.env ?? cleanEnv(),
     extendEnv: false,
@@ -41,11 +46,32 @@ export async function runCli(
     stripFinalNewline: false,
     stdin: "ignore",
     timeout: options.timeoutMs ?? 20_000,
+    encoding,
   });
+}
+
+export async function runCli(
+  args: readonly string[],
+  options: RunCliOptions = { cwd: process.cwd() },
+): Promise<CliResult> {
+  const result = await execCli(args, options, "utf8");
   return {
     exitCode: result.exitCode ?? -1,
     stdout: String(result.stdout),
     stderr: String(result.stderr),
+  };
+}
+
+/** `foreman ARGS` with its stdout as the bytes it wrote (runCli decodes them as UTF-8). */
+export async function runCliBytes(
+  args: readonly string[],
+  options: RunCliOptions,
+): Promise<{ exitCode: number; stdout: Buffer; stderr: string }> {
+  const result = await execCli(args, options, "buffer");
+  return {
+    exitCode: result.exitCode ?? -1,
+    stdout: Buffer.from(result.stdout),
+    stderr: Buffer.from(result.stderr).toString(),
   };
 }
 

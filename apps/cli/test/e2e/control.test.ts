@@ -10,7 +10,6 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { controlSocketPath } from "@foreman/control";
-import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import {
   CLI,
@@ -19,6 +18,7 @@ import {
   isAlive,
   pidsFrom,
   runCli,
+  runCliBytes,
   useProjects,
   useStartCli,
   waitUntilGone,
@@ -79,28 +79,6 @@ function watchdogOf(foreman: number): number {
  * it waits (see @foreman/signal-coordinator); the socket is the watchdog's first file.
  */
 const pinOf = (socket: string, watchdog: number) => `${socket}.foreman-watchdog-${watchdog}-1`;
-
-/** `foreman ARGS` with its stdout as the bytes it wrote (runCli decodes them as UTF-8). */
-async function runCliBytes(
-  args: readonly string[],
-  options: { cwd: string; env?: Record<string, string | undefined> },
-): Promise<{ exitCode: number; stdout: Buffer; stderr: string }> {
-  const result = await execa(process.execPath, [CLI, ...args], {
-    cwd: options.cwd,
-    env: options.env ?? cleanEnv(),
-    extendEnv: false,
-    reject: false,
-    stripFinalNewline: false,
-    encoding: "buffer",
-    stdin: "ignore",
-    timeout: 20_000,
-  });
-  return {
-    exitCode: result.exitCode ?? -1,
-    stdout: Buffer.from(result.stdout),
-    stderr: Buffer.from(result.stderr).toString(),
-  };
-}
 
 /** Splits output into its lines, as bytes, without their `\n`. */
 function byteLines(output: Buffer): Buffer[] {
