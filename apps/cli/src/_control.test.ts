@@ -108,6 +108,12 @@ describe("foreman logs output", () => {
     );
   });
 
+  it("prints the bytes alone, as start --raw does", () => {
+    expect(
+      formatLogLines([line, line], { nameWidth: 7, timestamp: true, color: true, raw: true }),
+    ).toEqual(Buffer.concat([bytes, Buffer.from("\n"), bytes, Buffer.from("\n")]));
+  });
+
   it("leaves a line without a colour index uncoloured", () => {
     const { colorIndex: _, ...plain } = line;
     expect(formatLogLines([plain], { nameWidth: 6, timestamp: false, color: true })).toEqual(

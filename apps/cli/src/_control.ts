@@ -73,6 +73,8 @@ export interface ControlHandlerDeps {
   afterScale(): void;
   /** The colour index `foreman start` gives this instance's prefix. Default: no colour. */
   colorIndexOf?(name: string): number | undefined;
+  /** How start prints lines. Default: a timestamp and a prefix. */
+  logFormat?: LogFormat;
 }
 
 /**
@@ -90,8 +92,16 @@ export interface WireLogLine {
   colorIndex?: number;
 }
 
-/** Every `logs` message with lines: the lines, and the width `foreman start` pads names to. */
-export interface LogsMessage {
+/** How `foreman start` prints its lines, so that `foreman logs` prints them the same way. */
+export interface LogFormat {
+  /** The clock before each line (false with `--no-timestamp`). */
+  timestamp: boolean;
+  /** No prefix at all (`--raw`). */
+  raw: boolean;
+}
+
+/** Every `logs` message with lines: the lines, the width `start` pads names to, its format. */
+export interface LogsMessage extends Partial<LogFormat> {
   lines: WireLogLine[];
   nameWidth: number;
 }
@@ -131,6 +141,7 @@ function stringList(value: unknown, what: string): string[] {
 /** The requests `foreman start` answers on its control socket. */
 export function createControlHandler(deps: ControlHandlerDeps): ControlHandler {
   const { supervisor } = deps;
+  const format: LogFormat = deps.logFormat ?? { timestamp: true, raw: false };
   const logsMessages = (lines: readonly LogLine[]): LogsMessage[] => {
     // As start pads: every name it has shown (scaled-away ones too) and "system".
     const nameWidth = nameWidthFor([
@@ -143,7 +154,7 @@ export function createControlHandler(deps: ControlHandlerDeps): ControlHandler {
     let bytes = 0;
     for (const line of lines) {
       if (bytes > 0 && bytes + line.data.length > MAX_LOGS_MESSAGE_DATA_BYTES) {
-        messages.push({ lines: batch, nameWidth });
+        messages.push({ lines: batch, nameWidth, ...format });
         batch = [];
         bytes = 0;
       }
@@ -158,7 +169,7 @@ export function createControlHandler(deps: ControlHandlerDeps): ControlHandler {
       });
       bytes += line.data.length;
     }
-    messages.push({ lines: batch, nameWidth });
+    messages.push({ lines: batch, nameWidth, ...format });
     return messages;
   };
   return async (call, context) => {

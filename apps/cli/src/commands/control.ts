@@ -115,9 +115,8 @@ export async function logsCommand(context: CommandContext): Promise<number> {
   }
   const follow = options.follow === true;
   const stdout = context.io.stdout as NodeJS.WriteStream;
-  // As `foreman start` decides: .foreman's color (and timestamp), FORCE_COLOR, NO_COLOR, then
-  // whether stdout is a terminal.
-  const timestamp = options.timestamp !== false;
+  // The clock and the prefix as the running instance prints them (its --no-timestamp, --raw);
+  // colour as `foreman start` would decide here: .foreman, FORCE_COLOR, NO_COLOR, a terminal.
   const color = shouldColor(
     typeof options.color === "boolean" ? options.color : undefined,
     context.io.env,
@@ -130,7 +129,9 @@ export async function logsCommand(context: CommandContext): Promise<number> {
       const lines = message.lines.map(decodeLogLine);
       // Only ever wider, as in start: lines printed earlier stay aligned with later ones.
       nameWidth = Math.max(nameWidth, message.nameWidth, nameWidthFor(lines.map((l) => l.name)));
-      stdout.write(formatLogLines(lines, { nameWidth, timestamp, color }));
+      const timestamp = message.timestamp !== false;
+      const raw = message.raw === true;
+      stdout.write(formatLogLines(lines, { nameWidth, timestamp, color, raw }));
     };
     const request = client.request(
       "logs",
@@ -162,14 +163,19 @@ const NEWLINE = Buffer.from("\n");
 
 /**
  * Lines as `foreman start` prints them: `HH:MM:SS name   | ` (the clock when it does), the
- * prefix in the process's colour when `color`, then the line's own bytes, untouched.
+ * prefix in the process's colour when `color`, then the line's own bytes, untouched; with `raw`
+ * (start's `--raw`), the bytes alone.
  */
 export function formatLogLines(
   lines: ReadonlyArray<{ name: string; timeMs: number; data: Buffer; colorIndex?: number }>,
-  options: { nameWidth: number; timestamp: boolean; color: boolean },
+  options: { nameWidth: number; timestamp: boolean; color: boolean; raw?: boolean },
 ): Buffer {
   const parts: Buffer[] = [];
   for (const line of lines) {
+    if (options.raw === true) {
+      parts.push(line.data, NEWLINE);
+      continue;
+    }
     const clock = options.timestamp ? `${formatClock(line.timeMs)} ` : "";
     const body = `${clock}${line.name.padEnd(options.nameWidth)} | `;
     const n = PROCESS_COLORS.length;

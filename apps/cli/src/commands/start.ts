@@ -242,6 +242,7 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
       },
       checkScale: (counts) => checkScale(plan, running, counts),
       colorIndexOf,
+      logFormat: { timestamp: options.timestamp !== false, raw: options.raw === true },
       afterScale: () => {
         // Only ever wider: lines already printed keep their alignment with the new ones.
         const wanted = nameWidthFor([...running.snapshot().map((s) => s.name), "system"]);

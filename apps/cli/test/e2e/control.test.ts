@@ -206,14 +206,30 @@ describe("foreman logs", () => {
   it("prints the recent output, for some processes or all, and -n limits it", async () => {
     const { cwd, running } = await startApp();
     const all = await runCli(["logs"], { cwd });
-    expect(all.stdout).toMatch(/^\d\d:\d\d:\d\d web\.1 +\| started with pid \d+$/m);
-    expect(all.stdout).toMatch(/^\d\d:\d\d:\d\d worker\.1 +\| up worker\.1 pid=\d+$/m);
+    // As this instance prints them: started with --no-timestamp, so no clock.
+    expect(all.stdout).toMatch(/^web\.1 +\| started with pid \d+$/m);
+    expect(all.stdout).toMatch(/^worker\.1 +\| up worker\.1 pid=\d+$/m);
     const worker = await runCli(["logs", "worker"], { cwd });
     expect(worker.stdout).not.toMatch(/web\./);
     expect(worker.stdout).toMatch(/worker\.1 +\| up worker\.1/);
     const last = await runCli(["logs", "web.*", "-n", "1"], { cwd });
     expect(last.stdout.trimEnd().split("\n")).toHaveLength(1);
     await quit(cwd, running);
+  });
+
+  it("prints lines as the instance does: with its clock, or bare after start --raw", async () => {
+    const cwd = project({ Procfile: `web: ${service()}\n` });
+    const timed = startCli(["start"], { cwd });
+    await timed.waitFor(/web\.1 +\| up web\.1/);
+    const withClock = await runCli(["logs", "-n", "1"], { cwd });
+    expect(withClock.stdout).toMatch(/^\d\d:\d\d:\d\d web\.1 +\| up web\.1 pid=\d+\n$/);
+    await quit(cwd, timed);
+
+    const raw = startCli(["start", "--raw"], { cwd });
+    await raw.waitFor(/^up web\.1/m);
+    const bare = await runCli(["logs", "-n", "1"], { cwd });
+    expect(bare.stdout).toMatch(/^up web\.1 pid=\d+\n$/);
+    await quit(cwd, raw);
   });
 
   it("-F follows new lines until the instance stops", async () => {
