@@ -1,5 +1,5 @@
 export { formatClock } from "./_clock.js";
-export { PROCESS_COLORS, RESET, SYSTEM_COLOR } from "./_colors.js";
+export { PROCESS_COLORS, processColor, RESET, SYSTEM_COLOR } from "./_colors.js";
 export { OutputMuxError, type OutputMuxErrorCode, type OutputMuxErrorOptions } from "./_error.js";
 export {
   createFileOutput,
@@ -8,5 +8,5 @@ export {
   isRegularFile,
 } from "./_file-output.js";
 export { createOutputMux } from "./_mux.js";
-export { nameWidthFor } from "./_prefix.js";
+export { nameWidthFor, type PrefixParts, prefixText } from "./_prefix.js";
 export type { OutputMux, OutputMuxEvents, OutputMuxOptions, SourceOptions } from "./_types.js";

@@ -1,5 +1,5 @@
 import type { ControlClient } from "@foreman/control";
-import { formatClock, nameWidthFor, PROCESS_COLORS, RESET } from "@foreman/output-mux";
+import { formatClock, nameWidthFor, prefixText, processColor } from "@foreman/output-mux";
 import type { InstanceSnapshot, OperationReport } from "@foreman/supervisor";
 import { shouldColor } from "../_color.js";
 import type { CommandContext } from "../_context.js";
@@ -176,14 +176,14 @@ export function formatLogLines(
       parts.push(line.data, NEWLINE);
       continue;
     }
-    const clock = options.timestamp ? `${formatClock(line.timeMs)} ` : "";
-    const body = `${clock}${line.name.padEnd(options.nameWidth)} | `;
-    const n = PROCESS_COLORS.length;
-    const sgr =
-      options.color && line.colorIndex !== undefined
-        ? PROCESS_COLORS[((line.colorIndex % n) + n) % n]
-        : undefined;
-    parts.push(Buffer.from(sgr === undefined ? body : `${sgr}${body}${RESET}`), line.data, NEWLINE);
+    const prefix = prefixText({
+      clock: options.timestamp ? formatClock(line.timeMs) : undefined,
+      name: line.name,
+      nameWidth: options.nameWidth,
+      color:
+        options.color && line.colorIndex !== undefined ? processColor(line.colorIndex) : undefined,
+    });
+    parts.push(Buffer.from(prefix), line.data, NEWLINE);
   }
   return Buffer.concat(parts);
 }
