@@ -65,7 +65,7 @@ export type PeerCheck = "uid" | "filesystem";
 export interface ControlServer {
   readonly path: string;
   readonly connectionCount: number;
-  /** Decided once by `listenControl`: `uid` when an `ss` executable was found, else `filesystem`. */
+  /** `uid` when an `ss` executable is found (looked up once, at first need), else `filesystem`. */
   readonly peerCheck: PeerCheck;
   /** Stops listening, ends every connection (their `closed` resolves), removes the socket file. Idempotent. */
   close(): Promise<void>;
@@ -134,7 +134,15 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
   const { path } = options;
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   checkSocketPathLength(path);
-  const ss = findSs(options.ssCommand === undefined ? SS_CANDIDATES : [options.ssCommand]);
+  // Looked up at the first connection, not here: listening is on every `foreman start`'s path,
+  // and most runs are never asked anything (the PATH walk costs about half a millisecond).
+  let ssFound: { path: string | undefined } | undefined;
+  const ss = (): string | undefined => {
+    ssFound ??= {
+      path: findSs(options.ssCommand === undefined ? SS_CANDIDATES : [options.ssCommand]),
+    };
+    return ssFound.path;
+  };
   await ensureControlDirectory(
     dirname(path),
     "uid" in options ? { uid: options.uid } : { uid: currentUid() },
@@ -152,10 +160,11 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
       return;
     }
     sockets.add(socket);
+    const ssPath = ss();
     const admission =
-      ss === undefined
+      ssPath === undefined
         ? Promise.resolve(undefined)
-        : admit(socketFd(socket), { ss, timeoutMs: SS_TIMEOUT_MS }, allowedUids, ownUid);
+        : admit(socketFd(socket), { ss: ssPath, timeoutMs: SS_TIMEOUT_MS }, allowedUids, ownUid);
     serve(socket, admission, options.handler, maxRequestBytes, (end) =>
       endSession.set(socket, end),
     );
@@ -172,10 +181,11 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
   await chmod(path, 0o600);
 
   let closed: Promise<void> | undefined;
-  const peerCheck: PeerCheck = ss === undefined ? "filesystem" : "uid";
   return {
     path,
-    peerCheck,
+    get peerCheck(): PeerCheck {
+      return ss() === undefined ? "filesystem" : "uid";
+    },
     get connectionCount(): number {
       return sockets.size;
     },
