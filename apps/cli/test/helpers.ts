@@ -9,6 +9,19 @@ import { afterAll, afterEach } from "vitest";
 export const CLI: string = fileURLToPath(new URL("../bin/foreman.js", import.meta.url));
 export const FIXTURES: string = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
+/** This Node, quoted for a Procfile command line. */
+export const nodeArg: string = JSON.stringify(process.execPath);
+
+/** A fixture's path, quoted for a Procfile command line. */
+export function fixtureArg(name: string): string {
+  return JSON.stringify(join(FIXTURES, name));
+}
+
+/** A Procfile command running test/fixtures/service.cjs with `args`. */
+export function serviceCommand(...args: string[]): string {
+  return `${nodeArg} ${fixtureArg("service.cjs")} ${args.join(" ")}`.trim();
+}
+
 /** An environment without the caller's colour settings, so output is plain unless a test asks. */
 export function cleanEnv(
   extra: Record<string, string | undefined> = {},

@@ -1,9 +1,17 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cleanEnv, FIXTURES, runCli, startCli, useProjects } from "../helpers.js";
+import {
+  cleanEnv,
+  FIXTURES,
+  fixtureArg,
+  nodeArg,
+  runCli,
+  startCli,
+  useProjects,
+} from "../helpers.js";
 
-const node = JSON.stringify(process.execPath);
-const fixture = (name: string) => JSON.stringify(join(FIXTURES, name));
+const node = nodeArg;
+const fixture = fixtureArg;
 const project = useProjects();
 
 describe("foreman run", () => {

@@ -14,19 +14,21 @@ import { describe, expect, it } from "vitest";
 import {
   CLI,
   cleanEnv,
-  FIXTURES,
+  fixtureArg,
   isAlive,
+  nodeArg,
   pidsFrom,
   runCli,
   runCliBytes,
+  serviceCommand,
   useProjects,
   useStartCli,
   waitUntilGone,
 } from "../helpers.js";
 
-const node = JSON.stringify(process.execPath);
-const fixture = (name: string) => JSON.stringify(join(FIXTURES, name));
-const service = (...args: string[]) => `${node} ${fixture("service.cjs")} ${args.join(" ")}`.trim();
+const node = nodeArg;
+const fixture = fixtureArg;
+const service = serviceCommand;
 const project = useProjects();
 
 const startCli = useStartCli();

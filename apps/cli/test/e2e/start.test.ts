@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import {
   cleanEnv,
   FIXTURES,
+  fixtureArg,
   isAlive,
+  nodeArg,
   pidsFrom,
   runCli,
   startCli,
@@ -12,8 +14,8 @@ import {
   waitUntilGone,
 } from "../helpers.js";
 
-const node = JSON.stringify(process.execPath);
-const fixture = (name: string) => JSON.stringify(join(FIXTURES, name));
+const node = nodeArg;
+const fixture = fixtureArg;
 const project = useProjects();
 
 describe("foreman start: output", () => {
