@@ -5,6 +5,7 @@ import {
   parsePort,
   parseTimeoutSeconds,
   planInstances,
+  timeoutSecondsOption,
 } from "./_formation.js";
 
 const entries = [
@@ -142,6 +143,15 @@ describe("limits and values", () => {
 
   it.each(["soon", "-1", "1e3", ""])("refuses timeout %j", (text) => {
     expect(() => parseTimeoutSeconds(text)).toThrow(
+      expect.objectContaining({ code: "CLI_BAD_TIMEOUT" }),
+    );
+  });
+
+  it("--timeout: 5 s when absent, else as given (a .foreman number too)", () => {
+    expect(timeoutSecondsOption(undefined)).toBe(5);
+    expect(timeoutSecondsOption("2.5")).toBe(2.5);
+    expect(timeoutSecondsOption(10)).toBe(10);
+    expect(() => timeoutSecondsOption("soon")).toThrow(
       expect.objectContaining({ code: "CLI_BAD_TIMEOUT" }),
     );
   });

@@ -132,6 +132,14 @@ export function parsePort(
   return port;
 }
 
+/** Seconds between SIGTERM and SIGKILL when `--timeout` is not given, as Ruby foreman. */
+export const DEFAULT_TIMEOUT_SECONDS = 5;
+
+/** `--timeout` (start and export alike): the default when absent, else parsed. */
+export function timeoutSecondsOption(value: unknown): number {
+  return value === undefined ? DEFAULT_TIMEOUT_SECONDS : parseTimeoutSeconds(String(value));
+}
+
 export function parseTimeoutSeconds(value: string): number {
   const trimmed = value.trim();
   const seconds = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;

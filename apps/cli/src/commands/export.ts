@@ -29,8 +29,8 @@ import { CliError, escapeControl, formatErrorLine, isCodedError, usageError } fr
 import {
   checkFormationLimits,
   parseFormation,
-  parseTimeoutSeconds,
   planInstances,
+  timeoutSecondsOption,
 } from "../_formation.js";
 import { basePortFor } from "../_ports.js";
 import {
@@ -41,8 +41,6 @@ import {
   resolvePaths,
   throwIfErrors,
 } from "../_project.js";
-
-const DEFAULT_TIMEOUT_SECONDS = 5;
 
 /**
  * `foreman export FORMAT LOCATION`: the Procfile, `.env` and formation as configuration for a
@@ -90,10 +88,7 @@ export async function exportCommand(context: CommandContext): Promise<number> {
     );
   }
 
-  const timeoutSeconds =
-    options.timeout === undefined
-      ? DEFAULT_TIMEOUT_SECONDS
-      : parseTimeoutSeconds(String(options.timeout));
+  const timeoutSeconds = timeoutSecondsOption(options.timeout);
   const paths = resolvePaths(options, io.cwd);
   const procfile = await loadProcfile(paths.procfile, io.cwd);
   throwIfErrors(procfile.diagnostics, io.cwd);

@@ -18,9 +18,9 @@ import {
   type Formation,
   type ProcessInstance,
   parseFormation,
-  parseTimeoutSeconds,
   planInstances,
   portFor,
+  timeoutSecondsOption,
 } from "../_formation.js";
 import { checkFileDescriptors, openFileLimit } from "../_limits.js";
 import { limitYoungGeneration } from "../_memory.js";
@@ -37,7 +37,6 @@ import {
 } from "../_project.js";
 import { checkRootDirectory } from "../_root.js";
 
-const DEFAULT_TIMEOUT_SECONDS = 5;
 // After every process group is gone its pipes are closed too, unless a grandchild escaped its
 // group (setsid) holding one; do not wait forever for such a pipe to finish the log.
 const PIPE_DRAIN_AFTER_STOP_MS = 1000;
@@ -65,10 +64,7 @@ export async function startCommand(context: CommandContext): Promise<number> {
 
 async function prepare(context: CommandContext): Promise<StartPlan> {
   const { io, options, positionals } = context;
-  const timeoutSeconds =
-    options.timeout === undefined
-      ? DEFAULT_TIMEOUT_SECONDS
-      : parseTimeoutSeconds(String(options.timeout));
+  const timeoutSeconds = timeoutSecondsOption(options.timeout);
   const paths = resolvePaths(options, io.cwd);
   checkRootDirectory(paths.root, io.cwd);
   const procfile = await loadProcfile(paths.procfile, io.cwd);
