@@ -110,8 +110,10 @@ export interface Watchdog {
    * Remove the file at `path` (absolute) if foreman dies without `close()`, but only while its
    * inode is still `inode` (from `lstat(path, { bigint: true }).ino`): a newer file at that path,
    * such as the socket of a foreman started since, is never removed. Calling it again for the
-   * same path replaces the inode. Meanwhile the helper keeps a hard link beside it
-   * (`<path>.foreman-watchdog-<pid>-<id>`) so that the inode number cannot be freed and reused.
+   * same path replaces the inode. Meanwhile a hard link beside it
+   * (`<path>.foreman-watchdog-<helper pid>-<id>`), made here before the helper is told and removed
+   * by `forgetFile`, `close` or the helper after foreman's death, keeps the inode number from being
+   * freed and reused.
    * Throws `SIGNAL_INVALID_PATH` for a relative path or one holding a newline or NUL,
    * `SIGNAL_INVALID_INODE` unless `inode` is an integer > 0.
    */

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import {
   existsSync,
+  linkSync,
   lstatSync,
   mkdtempSync,
   readdirSync,
@@ -11,7 +12,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isAlive, Strays, waitUntil } from "../test/_helpers.js";
 import { COOPERATIVE, STUBBORN, startGroup } from "../test/fixtures/_group.mjs";
@@ -199,29 +200,42 @@ describe.each(SHELLS)("watchdog script files (%s)", (shell) => {
     expect(readdirSync(quitting)).toEqual(["a.sock"]);
   });
 
-  it("pins the recorded inode, so a file made anew at the path never gets it back", {
+  it("on EOF removes the pin foreman made beside a file, and leaves pins alone on q and k", {
     timeout: 20_000,
   }, async () => {
-    const dir = filesIn("control.sock");
-    const path = join(dir, "control.sock");
-    const recorded = inodeOf(path);
+    // startWatchdog makes the pin, `<path>.foreman-watchdog-<helper pid>-<id>`, before it sends
+    // the line; here the test makes it, as soon as it knows the helper's pid.
+    const dir = filesIn("control.sock", "replaced.sock");
+    const [path, replaced] = [join(dir, "control.sock"), join(dir, "replaced.sock")];
     const { write, child, exited } = runScript(200, shell);
-    write(`f1 ${recorded} ${path}\n`);
-    // The pin, a second name for the file, shows that the line was read.
-    await waitUntil("the pin", () => readdirSync(dir).length === 2);
-    expect(readdirSync(dir).sort()).toEqual([
-      "control.sock",
-      `control.sock.foreman-watchdog-${child.pid}-1`,
-    ]);
-    // As a newer foreman replaces a stale socket: unlink, then create. A freed inode number is
-    // often handed to the very next file; the pinned one cannot be.
-    rmSync(path);
-    writeFileSync(path, "newer instance");
-    expect(inodeOf(path)).not.toBe(recorded);
+    const pins = [1, 2].map(
+      (id) => `${[path, replaced][id - 1]}.foreman-watchdog-${child.pid}-${id}`,
+    );
+    linkSync(path, pins[0] as string);
+    linkSync(replaced, pins[1] as string);
+    write(`f1 ${inodeOf(path)} ${path}\nf2 ${inodeOf(replaced)} ${replaced}\n`);
+    // As a newer foreman replaces a stale socket: unlink, then create. The pin still holds the
+    // recorded inode, so the new file has another, and stays.
+    rmSync(replaced);
+    writeFileSync(replaced, "newer instance");
     child.stdin.end();
     expect(await exited).toEqual({ code: 0, signal: null });
-    expect(readdirSync(dir)).toEqual(["control.sock"]);
-    expect(readFileSync(path, "utf8")).toBe("newer instance");
+    expect(readdirSync(dir)).toEqual(["replaced.sock"]);
+    expect(readFileSync(replaced, "utf8")).toBe("newer instance");
+
+    // Foreman removes its pins itself before `k` and `q`; the helper never touches one then.
+    const quitting = filesIn("a.sock", "b.sock");
+    const after = runScript(200, shell);
+    const [a, b] = [join(quitting, "a.sock"), join(quitting, "b.sock")];
+    const pinA = `${a}.foreman-watchdog-${after.child.pid}-1`;
+    linkSync(a, pinA);
+    after.write(`f1 ${inodeOf(a)} ${a}\nf2 ${inodeOf(b)} ${b}\nk2\nq\n`);
+    expect(await after.exited).toEqual({ code: 0, signal: null });
+    expect(readdirSync(quitting).sort()).toEqual([
+      "a.sock",
+      basename(pinA),
+      "b.sock",
+    ]);
   });
 
   it("a re-recorded path takes the new inode; a kept one can be recorded again", {

@@ -31,12 +31,15 @@
  * - the inode comes from `ls -di` (POSIX; `stat -c %i` is GNU and busybox only, macOS spells it
  *   `stat -f %i`), whose `-d` also means a symlink is not followed, as `lstat`. Busybox pads the
  *   number with spaces, so only the leading digits after them are compared.
- * - the pin, a hard link `<path>.foreman-watchdog-<pid>-<id>` made when the file is recorded and
- *   removed with it (or on `k`, or `q`): a freed inode number is soon given to the next new file
- *   (ext4 does it at once), so a newer foreman that replaces the stale socket could get the very
- *   inode recorded here; while the pin holds that inode it cannot be freed, and a newer file
- *   always differs. Where no link can be made (another filesystem's rules, a name too long) the
- *   inode alone is compared. A watchdog killed too leaves its pin behind: a name, no process.
+ * - the pin, a hard link `<path>.foreman-watchdog-<pid>-<id>` (this helper's pid) that
+ *   `startWatchdog` makes, in foreman, before the `f` line is sent, and removes itself on `k` and
+ *   `q`: a freed inode number is soon given to the next new file (ext4 does it at once), so a
+ *   newer foreman that replaces the stale socket could get the very inode recorded here; while
+ *   the pin holds that inode it cannot be freed, and a newer file always differs. The helper only
+ *   removes it after EOF, with the file. Foreman makes it rather than the helper because `ln` and
+ *   `ls` here would be two more processes on every start and every exit; a normal run makes the
+ *   helper start nothing at all. Where no link can be made the inode alone is compared. A helper
+ *   killed too leaves the pin behind: a name, no process.
  * - if a newer instance replaces the file between `ls` and `rm`, that file is removed: the same
  *   window as the server's own lstat-then-unlink, one fork long.
  */
@@ -50,15 +53,9 @@ inode_of() {
   ino=\${ino#"\${ino%%[! ]*}"}
   ino=\${ino%%[!0-9]*}
 }
-unpin() {
-  eval "pinned=\\$p_$1"
-  rm -f -- "$pinned.foreman-watchdog-$$-$1"
-}
 while IFS= read -r line; do
   case $line in
-    q)
-      for fid in $files; do unpin "$fid"; done
-      exit 0 ;;
+    q) exit 0 ;;
     [+-]*) ;;
     f*)
       rest=\${line#f}
@@ -70,19 +67,14 @@ while IFS= read -r line; do
       case $inode in ''|0*|*[!0-9]*|?????????????????????*) continue ;; esac
       case $fpath in /*) ;; *) continue ;; esac
       eval "state=\\\${f_$fid-}"
-      if [ -z "$state" ]; then files="$files $fid"; else unpin "$fid"; fi
+      [ -z "$state" ] && files="$files $fid"
       eval "f_$fid=\\$inode; p_$fid=\\$fpath"
-      pin="$fpath.foreman-watchdog-$$-$fid"
-      if ln -- "$fpath" "$pin" 2>/dev/null; then
-        inode_of "$pin"
-        [ "$ino" = "$inode" ] || rm -f -- "$pin"
-      fi
       continue ;;
     k*)
       fid=\${line#k}
       case $fid in ''|0*|*[!0-9]*|???????????*) continue ;; esac
       eval "state=\\\${f_$fid-}"
-      [ -n "$state" ] && eval "f_$fid=-" && unpin "$fid"
+      [ -n "$state" ] && eval "f_$fid=-"
       continue ;;
     *) continue ;;
   esac
@@ -103,7 +95,7 @@ for fid in $files; do
   eval "inode=\\$f_$fid; fpath=\\$p_$fid"
   [ "$inode" = - ] && continue
   inode_of "$fpath" && [ "$ino" = "$inode" ] && rm -f -- "$fpath"
-  unpin "$fid"
+  rm -f -- "$fpath.foreman-watchdog-$$-$fid"
 done
 groups=
 for id in $seen; do

@@ -1,12 +1,23 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isAlive, Strays, waitUntil } from "../test/_helpers.js";
 import { type SignalCoordinatorError, startWatchdog } from "./index.js";
 
 const strays = new Strays();
 afterAll(() => strays.killAll());
+
+const inodeOf = (path: string): bigint => lstatSync(path, { bigint: true }).ino;
 
 function sessionOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -137,6 +148,61 @@ describe("startWatchdog", () => {
       }
     },
   );
+
+  it("pins a recorded file with a hard link at once, and removes the pin on forgetFile and close", {
+    timeout: 20_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "watchdog-pin-"));
+    try {
+      const [a, b, missing] = ["a.sock", "b.sock", "missing.sock"].map((name) => join(dir, name));
+      writeFileSync(a as string, "");
+      writeFileSync(b as string, "");
+      const watchdog = startWatchdog();
+      const pid = watchdog.pid!;
+      strays.process(pid);
+      const pinA = `${a}.foreman-watchdog-${pid}-1`;
+      const pinB = `${b}.foreman-watchdog-${pid}-2`;
+      watchdog.removeOnDeath(a as string, inodeOf(a as string));
+      watchdog.removeOnDeath(b as string, inodeOf(b as string));
+      // Synchronous: pinned before the helper has even read the line.
+      expect(inodeOf(pinA)).toBe(inodeOf(a as string));
+      expect(inodeOf(pinB)).toBe(inodeOf(b as string));
+      // Nothing to pin: no file, or the file is no longer the recorded inode. Never a throw.
+      watchdog.removeOnDeath(missing as string, 12345n);
+      const c = join(dir, "c.sock");
+      writeFileSync(c, "");
+      watchdog.removeOnDeath(c, inodeOf(c) + 1n);
+      expect(readdirSync(dir).sort()).toEqual(
+        ["a.sock", basename(pinA), "b.sock", basename(pinB), "c.sock"].sort(),
+      );
+      watchdog.forgetFile(b as string);
+      expect(existsSync(pinB)).toBe(false);
+      watchdog.close();
+      expect(readdirSync(dir).sort()).toEqual(["a.sock", "b.sock", "c.sock"]);
+      await waitUntil("the watchdog to exit", () => !isAlive(pid));
+      // q: the helper removed nothing of its own.
+      expect(readdirSync(dir).sort()).toEqual(["a.sock", "b.sock", "c.sock"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("replaces a pin left by a killed helper whose pid it now has", { timeout: 20_000 }, () => {
+    const dir = mkdtempSync(join(tmpdir(), "watchdog-stale-pin-"));
+    const watchdog = startWatchdog();
+    strays.process(watchdog.pid!);
+    try {
+      const path = join(dir, "control.sock");
+      writeFileSync(path, "");
+      const stalePin = `${path}.foreman-watchdog-${watchdog.pid}-1`;
+      writeFileSync(stalePin, "a pin of an older file");
+      watchdog.removeOnDeath(path, inodeOf(path));
+      expect(inodeOf(stalePin)).toBe(inodeOf(path));
+    } finally {
+      watchdog.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("accepts a path with spaces and quotes, any inode up to 2^64 - 1, and forgetFile of anything", () => {
     const watchdog = startWatchdog();

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { linkSync, lstatSync, unlinkSync } from "node:fs";
 import { SignalCoordinatorError } from "./_error.js";
 import type { Watchdog, WatchdogOptions } from "./_types.js";
 import { isTrackablePgid, WATCHDOG_NAME, WATCHDOG_SCRIPT } from "./_watchdog-script.js";
@@ -54,6 +55,45 @@ function inodeDigits(inode: bigint | number): string {
     });
   }
   return inode.toString();
+}
+
+/** The hard link that keeps a recorded file's inode number from being reused (see removeOnDeath). */
+export function pinPath(path: string, watchdogPid: number, id: number): string {
+  return `${path}.foreman-watchdog-${watchdogPid}-${id}`;
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone, or never made: either way there is nothing to clean up.
+  }
+}
+
+/**
+ * Makes the pin for `path` and checks that it holds `inode`; false when it could not (another
+ * filesystem's rules, a name too long, the file already replaced), in which case the helper
+ * compares the inode alone. Made here with two system calls rather than by the helper, which
+ * would run `ln` and `ls` for it, two processes on every start competing for the CPU with it.
+ */
+function pin(path: string, pinned: string, inode: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      linkSync(path, pinned);
+      break;
+    } catch (error) {
+      // A pin left by a helper that was killed with its foreman, whose pid is ours now.
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) return false;
+      unlinkQuietly(pinned);
+    }
+  }
+  try {
+    if (lstatSync(pinned, { bigint: true }).ino.toString() === inode) return true;
+  } catch {
+    // Removed meanwhile: nothing pinned.
+  }
+  unlinkQuietly(pinned);
+  return false;
 }
 
 /**
@@ -135,6 +175,14 @@ export function startWatchdog(options: WatchdogOptions = {}): Watchdog {
 
   // Paths travel to the helper once, with a small id that the later `k<id>` names.
   const fileIds = new Map<string, number>();
+  // The pins this process made and has not removed yet, by path.
+  const pins = new Map<string, string>();
+  const unpin = (path: string): void => {
+    const pinned = pins.get(path);
+    if (pinned === undefined) return;
+    pins.delete(path);
+    unlinkQuietly(pinned);
+  };
 
   return {
     track(pgid: number): void {
@@ -148,19 +196,29 @@ export function startWatchdog(options: WatchdogOptions = {}): Watchdog {
     removeOnDeath(path: string, inode: bigint | number): void {
       checkPath("removeOnDeath", path);
       const digits = inodeDigits(inode);
+      if (closed) return;
       let id = fileIds.get(path);
       if (id === undefined) {
         id = fileIds.size + 1;
         fileIds.set(path, id);
       }
+      unpin(path);
+      // Pinned before the helper hears of the file, so that it is pinned whenever foreman dies.
+      if (child.pid !== undefined) {
+        const pinned = pinPath(path, child.pid, id);
+        if (pin(path, pinned, digits)) pins.set(path, pinned);
+      }
       write(`f${id} ${digits} ${path}\n`, true);
     },
     forgetFile(path: string): void {
       const id = fileIds.get(path);
-      if (id !== undefined) write(`k${id}\n`, true);
+      if (id === undefined || closed) return;
+      unpin(path);
+      write(`k${id}\n`, true);
     },
     close(): void {
       if (closed) return;
+      for (const path of [...pins.keys()]) unpin(path);
       write("q\n", true);
       closed = true;
       try {

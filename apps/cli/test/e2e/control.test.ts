@@ -77,8 +77,8 @@ function watchdogOf(foreman: number): number {
 }
 
 /**
- * The hard link the watchdog keeps to the socket so that its inode number cannot be reused while
- * it waits (see @foreman/signal-coordinator); the socket is the watchdog's first file.
+ * The hard link beside the socket that keeps its inode number from being reused while the watchdog
+ * waits (see @foreman/signal-coordinator); the socket is the watchdog's first file.
  */
 const pinOf = (socket: string, watchdog: number) => `${socket}.foreman-watchdog-${watchdog}-1`;
 
@@ -347,13 +347,19 @@ describe("foreman quit", () => {
   it("stops the instance as Ctrl-C does and returns once it has stopped", async () => {
     const { cwd, running } = await startApp();
     const pids = pidsFrom(running.stdout);
+    const watchdog = watchdogOf(running.child.pid as number);
+    const { path } = socketOf(cwd);
+    expect(existsSync(pinOf(path, watchdog))).toBe(true);
     const result = await runCli(["quit"], { cwd });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^foreman \(pid \d+\) has stopped\n$/);
     expect((await running.exited).code).toBe(0);
     expect(running.stdout).toMatch(/system +\| foreman quit: stopping every process/);
     expect(await waitUntilGone(pids)).toEqual([]);
-    expect(existsSync(socketOf(cwd).path)).toBe(false);
+    // A clean exit leaves nothing behind: no socket, no pin on its inode, no watchdog.
+    expect(existsSync(path)).toBe(false);
+    expect(existsSync(pinOf(path, watchdog))).toBe(false);
+    await waitUntil("the watchdog to exit", () => !isAlive(watchdog));
   });
 });
 
@@ -436,9 +442,9 @@ describe("the control socket", () => {
       const { path } = socketOf(cwd);
       const firstInode = lstatSync(path).ino;
       // Held back, the watchdog cannot clean up: the socket stays, as after a kill -9 of both.
-      // First it must have read about the socket, which it shows by pinning its inode.
+      // What foreman told it waits in the pipe; foreman pinned the socket's inode before that.
       const watchdog = watchdogOf(first.child.pid as number);
-      await waitUntil("the watchdog to pin the socket", () => existsSync(pinOf(path, watchdog)));
+      expect(existsSync(pinOf(path, watchdog))).toBe(true);
       process.kill(watchdog, "SIGSTOP");
       try {
         first.child.kill("SIGKILL");
