@@ -231,11 +231,7 @@ describe.each(SHELLS)("watchdog script files (%s)", (shell) => {
     linkSync(a, pinA);
     after.write(`f1 ${inodeOf(a)} ${a}\nf2 ${inodeOf(b)} ${b}\nk2\nq\n`);
     expect(await after.exited).toEqual({ code: 0, signal: null });
-    expect(readdirSync(quitting).sort()).toEqual([
-      "a.sock",
-      basename(pinA),
-      "b.sock",
-    ]);
+    expect(readdirSync(quitting).sort()).toEqual(["a.sock", basename(pinA), "b.sock"]);
   });
 
   it("a re-recorded path takes the new inode; a kept one can be recorded again", {

@@ -39,7 +39,7 @@
  *   removes it after EOF, with the file. Foreman makes it rather than the helper because `ln` and
  *   `ls` here would be two more processes on every start and every exit; a normal run makes the
  *   helper start nothing at all. Where no link can be made the inode alone is compared. A helper
- *   killed too leaves the pin behind: a name, no process.
+ *   killed too leaves the pin behind (a name, no process) until `removeStalePins` clears it.
  * - if a newer instance replaces the file between `ls` and `rm`, that file is removed: the same
  *   window as the server's own lstat-then-unlink, one fork long.
  */

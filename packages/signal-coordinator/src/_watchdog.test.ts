@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import {
   chmodSync,
   existsSync,
@@ -12,12 +14,20 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isAlive, Strays, waitUntil } from "../test/_helpers.js";
-import { type SignalCoordinatorError, startWatchdog } from "./index.js";
+import { removeStalePins, type SignalCoordinatorError, startWatchdog } from "./index.js";
 
 const strays = new Strays();
 afterAll(() => strays.killAll());
 
 const inodeOf = (path: string): bigint => lstatSync(path, { bigint: true }).ino;
+
+function firstImpossiblePid(): number {
+  try {
+    return Number(readFileSync("/proc/sys/kernel/pid_max", "utf8")) + 1;
+  } catch {
+    return 4194305;
+  }
+}
 
 function sessionOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -186,6 +196,61 @@ describe("startWatchdog", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("removeStalePins removes the pins beside a path whose helper is gone, and nothing else", () => {
+    const dir = mkdtempSync(join(tmpdir(), "watchdog-stale-pins-"));
+    try {
+      // Above pid_max: no process has it, as for a helper that was killed.
+      const gone = firstImpossiblePid();
+      const names = [
+        "a.sock",
+        `a.sock.foreman-watchdog-${gone}-1`, // stale: removed
+        `a.sock.foreman-watchdog-${gone}-12`, // stale: removed
+        `a.sock.foreman-watchdog-${process.pid}-1`, // its helper lives (here: this process)
+        `b.sock.foreman-watchdog-${gone}-1`, // another path's
+        `a.sockx.foreman-watchdog-${gone}-1`, // another path that starts the same
+        `a.sock.foreman-watchdog-0${gone}-1`, // not a pin's name
+        `a.sock.foreman-watchdog-${gone}-1.tmp`,
+        `a.sock.foreman-watchdog-${gone}`,
+      ];
+      for (const name of names) writeFileSync(join(dir, name), "");
+      expect(removeStalePins(join(dir, "a.sock"))).toBe(2);
+      expect(readdirSync(dir).sort()).toEqual(names.filter((_, i) => i !== 1 && i !== 2).sort());
+      expect(removeStalePins(join(dir, "a.sock"))).toBe(0);
+      expect(removeStalePins(join(dir, "no-such-dir", "a.sock"))).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.runIf(existsSync("/proc/self/stat"))(
+    "removeStalePins counts a helper that is a zombie as gone",
+    { timeout: 20_000 },
+    async () => {
+      // `sleep 0` ends as a zombie: its parent became `sleep 5`, which never reaps.
+      const parent = spawn("/bin/sh", ["-c", "sleep 0 & echo $!; exec sleep 5"], {
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      strays.process(parent.pid!);
+      const [line] = (await once(parent.stdout, "data")) as [Buffer];
+      const zombie = Number(line.toString().trim());
+      const stateOf = (pid: number): string => {
+        const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+        return stat[stat.lastIndexOf(")") + 2] as string;
+      };
+      await waitUntil("the zombie", () => stateOf(zombie) === "Z");
+      const dir = mkdtempSync(join(tmpdir(), "watchdog-zombie-pin-"));
+      try {
+        const pin = join(dir, `a.sock.foreman-watchdog-${zombie}-1`);
+        writeFileSync(pin, "");
+        expect(removeStalePins(join(dir, "a.sock"))).toBe(1);
+        expect(existsSync(pin)).toBe(false);
+      } finally {
+        parent.kill("SIGKILL");
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("replaces a pin left by a killed helper whose pid it now has", { timeout: 20_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), "watchdog-stale-pin-"));

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { linkSync, lstatSync, unlinkSync } from "node:fs";
+import { linkSync, lstatSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { SignalCoordinatorError } from "./_error.js";
 import type { Watchdog, WatchdogOptions } from "./_types.js";
 import { isTrackablePgid, WATCHDOG_NAME, WATCHDOG_SCRIPT } from "./_watchdog-script.js";
@@ -60,6 +61,56 @@ function inodeDigits(inode: bigint | number): string {
 /** The hard link that keeps a recorded file's inode number from being reused (see removeOnDeath). */
 export function pinPath(path: string, watchdogPid: number, id: number): string {
   return `${path}.foreman-watchdog-${watchdogPid}-${id}`;
+}
+
+const PIN_SUFFIX = /^\.foreman-watchdog-([1-9][0-9]{0,9})-[1-9][0-9]{0,9}$/;
+
+function helperAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: a process of another user has that pid now; not ours to judge, so keep the pin.
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+  // A zombie answers kill(0) too. A helper killed with its foreman is reparented, and a PID 1
+  // that never reaps (a container's, or these machines') keeps it a zombie for good.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    return stat[stat.lastIndexOf(")") + 2] !== "Z";
+  } catch (error) {
+    // Gone since kill(0); anything else (no /proc) leaves kill(0)'s answer.
+    return (error as NodeJS.ErrnoException).code !== "ENOENT";
+  }
+}
+
+/**
+ * Removes the pins beside `path` whose helper is gone: those left when a watchdog was killed
+ * together with its foreman (a helper alive, even stopped, keeps its pin; so does one whose pid
+ * another process has taken since, which only postpones the cleanup). Call it once `path` is
+ * yours (a newer foreman that took over a stale socket). Returns how many it removed; never
+ * throws.
+ */
+export function removeStalePins(path: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return 0;
+  }
+  const base = basename(path);
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(base)) continue;
+    const pid = PIN_SUFFIX.exec(name.slice(base.length))?.[1];
+    if (pid === undefined || helperAlive(Number(pid))) continue;
+    try {
+      unlinkSync(join(dirname(path), name));
+      removed += 1;
+    } catch {
+      // Removed meanwhile, or not ours to remove.
+    }
+  }
+  return removed;
 }
 
 function unlinkQuietly(path: string): void {

@@ -12,4 +12,4 @@ export type {
   Watchdog,
   WatchdogOptions,
 } from "./_types.js";
-export { startWatchdog } from "./_watchdog.js";
+export { removeStalePins, startWatchdog } from "./_watchdog.js";

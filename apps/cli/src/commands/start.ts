@@ -1,7 +1,11 @@
 import { lstat } from "node:fs/promises";
 import { type ControlHandler, listenControl } from "@foreman/control";
 import { createOutputMux, nameWidthFor } from "@foreman/output-mux";
-import { createShutdownCoordinator, startWatchdog } from "@foreman/signal-coordinator";
+import {
+  createShutdownCoordinator,
+  removeStalePins,
+  startWatchdog,
+} from "@foreman/signal-coordinator";
 import { type ExitInfo, type ManagedProcess, spawnProcess } from "@foreman/spawner";
 import {
   createSupervisor,
@@ -162,7 +166,13 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
   const runId = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const watchdog = startWatchdog({ marker: `FOREMAN_RUN_ID=${runId}` });
   // A kill -9 must not leave the socket behind; the inode spares a newer instance's socket.
-  if (control?.inode !== undefined) watchdog.removeOnDeath(control.path, control.inode);
+  if (control?.inode !== undefined) {
+    watchdog.removeOnDeath(control.path, control.inode);
+    // Pins left beside the socket by an earlier instance killed with its watchdog. After the
+    // processes have started: tidying is not worth delaying anyone's first line for.
+    const path = control.path;
+    setImmediate(() => removeStalePins(path)).unref();
+  }
   const envFor = (port: number, name: string) => ({
     ...plan.env,
     PORT: String(port),

@@ -434,6 +434,33 @@ describe("the control socket", () => {
   );
 
   it.runIf(HAS_PROC)(
+    "with its watchdog killed too, leaves its pin; the next start removes it",
+    async () => {
+      const cwd = project({ Procfile: `web: ${service()}\n` });
+      const first = startCli(["start", "--no-timestamp"], { cwd });
+      await first.waitFor(/web\.1 +\| up/);
+      const { path } = socketOf(cwd);
+      const watchdog = watchdogOf(first.child.pid as number);
+      const pin = pinOf(path, watchdog);
+      expect(existsSync(pin)).toBe(true);
+      // Nothing is left to clean up after them: the web process is this test's to stop.
+      const orphans = pidsFrom(first.stdout);
+      process.kill(watchdog, "SIGKILL");
+      first.child.kill("SIGKILL");
+      await first.exited;
+      for (const pid of orphans) process.kill(-pid, "SIGKILL");
+      expect(await waitUntilGone(orphans)).toEqual([]);
+      expect(existsSync(pin)).toBe(true);
+      const second = startCli(["start", "--no-timestamp"], { cwd });
+      await second.waitFor(/web\.1 +\| up/);
+      await waitUntil("the stale pin to be removed", () => !existsSync(pin));
+      // The new instance's own pin stays while it runs.
+      expect(existsSync(pinOf(path, watchdogOf(second.child.pid as number)))).toBe(true);
+      await quit(cwd, second);
+    },
+  );
+
+  it.runIf(HAS_PROC)(
     "left behind (watchdog held back) is replaced, and the late watchdog spares the new one",
     async () => {
       const cwd = project({ Procfile: `web: ${service()}\n` });
