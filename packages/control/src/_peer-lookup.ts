@@ -24,7 +24,18 @@ export interface PeerLookupOptions {
   /** The `ss` to run (from `findSs`). */
   ss: string;
   timeoutMs: number;
+  /**
+   * The server's socket path: our end is then looked up with `ss src <path>`, a listing of the
+   * sockets bound to that path alone, which no one else's socket or process name can add a line
+   * to. Used only when the path is plain enough for ss's filter (see FILTER_SAFE_PATH).
+   */
+  serverPath?: string;
 }
+
+// ss parses its filter from words and matches Unix addresses as glob patterns: a path with
+// blanks, quotes, brackets, `*` or `?` could mean something else there. Such paths are left to
+// the full listing.
+const FILTER_SAFE_PATH = /^\/[A-Za-z0-9/._+-]+$/;
 
 // `ss -xp` reads every /proc/<pid>/fd: on a big machine its output can be large.
 const SS_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
@@ -95,13 +106,23 @@ export async function lookupPeerUid(fd: number, options: PeerLookupOptions): Pro
   }
   if (ownInode === undefined) return { kind: "unavailable", reason: "no socket inode for the fd" };
 
+  const path = options.serverPath;
+  const ownListing =
+    path !== undefined && FILTER_SAFE_PATH.test(path)
+      ? run(options.ss, ["-xpH", "src", path], options.timeoutMs).catch(() => undefined)
+      : Promise.resolve(undefined);
   let output: string;
   try {
     output = await run(options.ss, ["-xpH"], options.timeoutMs);
   } catch (error) {
     return { kind: "unavailable", reason: `ss failed: ${(error as Error).message}` };
   }
-  const resolution = resolvePeer(parseSsUnixOutput(output), ownInode);
+  const own = await ownListing;
+  const resolution = resolvePeer(
+    parseSsUnixOutput(output),
+    ownInode,
+    own === undefined ? undefined : parseSsUnixOutput(own),
+  );
   if (resolution.kind === "own-missing") {
     return { kind: "unavailable", reason: "ss does not list this process's socket" };
   }

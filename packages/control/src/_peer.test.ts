@@ -179,10 +179,17 @@ describe("resolvePeer", () => {
       { kind: "found", peerInode: 4172, holders: [node(100, 21)] },
     ],
     [
-      "a forged line next to the client's real one",
+      // Not refused: each claimed holder is checked in /proc, where only the real one holds 4172.
+      "a forged line next to the client's real one: both lines' holders",
       [OURS, 'u_str ESTAB 0 0 * 4172 * 4173 users:(("node",pid=100,fd=21))', CLIENT],
       4173,
-      { kind: "ambiguous", inode: 4172 },
+      { kind: "found", peerInode: 4172, holders: [node(100, 21), node(200, 19)] },
+    ],
+    [
+      "the same holder claimed twice counts once",
+      [OURS, CLIENT, CLIENT],
+      4173,
+      { kind: "found", peerInode: 4172, holders: [node(200, 19)] },
     ],
     [
       "a forged line claiming our own inode",
@@ -192,5 +199,22 @@ describe("resolvePeer", () => {
     ],
   ])("%s", (_name, lines, ownInode, expected) => {
     expect(resolvePeer(parseSsUnixOutput(lines.join("\n")), ownInode)).toEqual(expected);
+  });
+
+  it("takes our own line from the listing of our path alone, where no forged line can be", () => {
+    const forged = 'u_str ESTAB 0 0 * 4173 * 9 users:(("node",pid=100,fd=5))';
+    const all = parseSsUnixOutput([OURS, forged, CLIENT].join("\n"));
+    expect(resolvePeer(all, 4173, parseSsUnixOutput(OURS))).toEqual({
+      kind: "found",
+      peerInode: 4172,
+      holders: [node(200, 19)],
+    });
+    // A listing without our line (ss could not filter) falls back to the full one.
+    expect(resolvePeer(all, 4173, [])).toEqual({ kind: "ambiguous", inode: 4173 });
+    expect(resolvePeer(parseSsUnixOutput([OURS, CLIENT].join("\n")), 4173, [])).toEqual({
+      kind: "found",
+      peerInode: 4172,
+      holders: [node(200, 19)],
+    });
   });
 });

@@ -122,14 +122,28 @@ export type PeerResolution =
    */
   | { kind: "peer-missing"; peerInode: number }
   /**
-   * Two lines claim the same inode: a socket name with a newline forged one. The genuine line is
-   * always printed too, so this never happens to an honest peer.
+   * Two lines claim our own socket's inode: a socket or process name with a newline forged one,
+   * and which peer is ours cannot be told. `ownLines` from a listing only our socket's lines can
+   * be in avoids it.
    */
   | { kind: "ambiguous"; inode: number };
 
-/** Finds the socket connected to `ownInode` and who holds it. */
-export function resolvePeer(lines: readonly UnixSocketLine[], ownInode: number): PeerResolution {
-  const own = lines.filter((line) => line.localInode === ownInode);
+/**
+ * Finds the socket connected to `ownInode` and who may hold it. Our own line is taken from
+ * `ownLines` when given and it is there (`ss src <our path>`: only sockets bound to our path are
+ * listed, so no one else's name can add a line), else from `lines`. Every line that claims the
+ * peer's inode adds its holders, a forged one too: the caller believes a holder only once
+ * /proc/<pid>/fd/<fd> proves it, so a forged holder costs a stat, where refusing would let anyone
+ * who can name a socket lock the rightful user out.
+ */
+export function resolvePeer(
+  lines: readonly UnixSocketLine[],
+  ownInode: number,
+  ownLines?: readonly UnixSocketLine[],
+): PeerResolution {
+  const isOwn = (line: UnixSocketLine): boolean => line.localInode === ownInode;
+  const ownFiltered = ownLines?.filter(isOwn) ?? [];
+  const own = ownFiltered.length > 0 ? ownFiltered : lines.filter(isOwn);
   if (own.length === 0) return { kind: "own-missing" };
   if (own.length > 1) return { kind: "ambiguous", inode: ownInode };
   const peerInode = own[0]?.peerInode ?? 0;
@@ -141,6 +155,13 @@ export function resolvePeer(lines: readonly UnixSocketLine[], ownInode: number):
   }
   const peer = lines.filter((line) => line.localInode === peerInode);
   if (peer.length === 0) return { kind: "peer-missing", peerInode };
-  if (peer.length > 1) return { kind: "ambiguous", inode: peerInode };
-  return { kind: "found", peerInode, holders: peer[0]?.holders ?? [] };
+  const holders: SocketHolder[] = [];
+  const seen = new Set<string>();
+  for (const holder of peer.flatMap((line) => line.holders)) {
+    const key = `${holder.pid}/${holder.fd}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    holders.push(holder);
+  }
+  return { kind: "found", peerInode, holders };
 }

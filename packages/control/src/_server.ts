@@ -3,7 +3,7 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 import { dirname } from "node:path";
 import { ControlError } from "./_error.js";
 import { checkSocketPathLength, currentUid, ensureControlDirectory } from "./_paths.js";
-import { findSs, lookupPeerUid, type PeerLookup } from "./_peer-lookup.js";
+import { findSs, lookupPeerUid, type PeerLookup, type PeerLookupOptions } from "./_peer-lookup.js";
 import {
   CONTROL_PROTOCOL_VERSION,
   type ControlErrorPayload,
@@ -164,7 +164,12 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
     const admission =
       ssPath === undefined
         ? Promise.resolve(undefined)
-        : admit(socketFd(socket), { ss: ssPath, timeoutMs: SS_TIMEOUT_MS }, allowedUids, ownUid);
+        : admit(
+            socketFd(socket),
+            { ss: ssPath, timeoutMs: SS_TIMEOUT_MS, serverPath: path },
+            allowedUids,
+            ownUid,
+          );
     serve(socket, admission, options.handler, maxRequestBytes, (end) =>
       endSession.set(socket, end),
     );
@@ -281,7 +286,7 @@ function socketFd(socket: Socket): number | undefined {
  */
 async function admit(
   fd: number | undefined,
-  options: { ss: string; timeoutMs: number },
+  options: PeerLookupOptions,
   allowedUids: readonly number[],
   ownUid: number | undefined,
 ): Promise<ControlErrorPayload | undefined> {

@@ -8,6 +8,7 @@ import {
   mkdtempSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
@@ -298,6 +299,43 @@ describe("the peer's uid", () => {
     expect(await client.request("ps")).toMatchObject({ command: "ps" });
     client.close();
   });
+
+  it.skipIf(!hasSs)(
+    "serves its own uid although the full ss listing holds forged copies of every line",
+    async () => {
+      // What a socket or process name with a newline can do to `ss -xp` output: add lines that
+      // claim any inode. This ss prints every line twice in a full listing, the copy held by
+      // pid 1, and passes a filtered one (`src <path>`, ours) through as it is.
+      const real = spawnSync("sh", ["-c", "command -v ss"], { encoding: "utf8" }).stdout.trim();
+      const dir = mkdtempSync(join(tmpdir(), "control-forging-ss-"));
+      const forging = join(dir, "ss");
+      writeFileSync(
+        forging,
+        `#!/bin/sh\nout=$(${real} "$@") || exit $?\nprintf '%s\\n' "$out"\n[ "$#" -gt 1 ] && exit 0\nprintf '%s\\n' "$out" | sed 's/users:(.*$/users:(("forged",pid=1,fd=0))/'\n`,
+      );
+      chmodSync(forging, 0o755);
+      try {
+        const path = socketPath();
+        let calls = 0;
+        const server = await listenControl({
+          path,
+          handler: (call) => {
+            calls += 1;
+            return { command: call.command };
+          },
+          ssCommand: forging,
+        });
+        servers.push(server);
+        expect(server.peerCheck).toBe("uid");
+        const client = await connectControl(path);
+        expect(await client.request("ps")).toEqual({ command: "ps" });
+        client.close();
+        expect(calls).toBe(1);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it.skipIf(!hasSs)("answers the requests sent while the check runs, in order", async () => {
     const calls: string[] = [];
