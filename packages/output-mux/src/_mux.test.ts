@@ -381,6 +381,126 @@ describe("backpressure", () => {
   });
 });
 
+describe("batchWrites", () => {
+  /** A Collector that also takes several chunks at once, as a socket does, and records how many. */
+  class WritevCollector extends Collector {
+    readonly batches: number[] = [];
+
+    override _writev(
+      chunks: Array<{ chunk: Buffer }>,
+      callback: (error?: Error | null) => void,
+    ): void {
+      this.batches.push(chunks.length);
+      let left = chunks.length;
+      for (const { chunk } of chunks) {
+        this._write(chunk, "buffer" as BufferEncoding, () => {
+          left -= 1;
+          if (left === 0) callback();
+        });
+      }
+    }
+  }
+
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it("hands a turn's lines to output as one writev, in order, at the end of the turn", async () => {
+    const output = new WritevCollector();
+    const mux = createOutputMux({ output, timestamp: false, batchWrites: true });
+    mux.system("one");
+    mux.line("web.1", "two");
+    mux.line("web.2", "three");
+    expect(output.text()).toBe("");
+    await turn();
+    expect(output.text()).toBe("system | one\nweb.1  | two\nweb.2  | three\n");
+    expect(output.batches).toEqual([3]);
+    mux.line("web.1", "four");
+    await turn();
+    expect(output.text()).toMatch(/web\.1 {2}\| four\n$/);
+  });
+
+  it("batches the chunks of every source read in the same turn", async () => {
+    const output = new WritevCollector();
+    const mux = createOutputMux({ output, timestamp: false, batchWrites: true });
+    const a = new PassThrough();
+    const b = new PassThrough();
+    const done = [mux.addSource(a, { name: "a" }), mux.addSource(b, { name: "b" })];
+    a.write("from a\n");
+    b.write("from b\n");
+    await output.waitFor((text) => text.includes("from b"));
+    expect(output.text()).toBe("a      | from a\nb      | from b\n");
+    expect(output.batches).toEqual([2]);
+    a.end();
+    b.end();
+    await Promise.all(done);
+  });
+
+  it("flush() hands the batch over at once", async () => {
+    const output = new WritevCollector();
+    const mux = createOutputMux({ output, timestamp: false, batchWrites: true });
+    mux.line("web.1", "last words");
+    const flushed = mux.flush();
+    expect(output.text()).toBe("web.1  | last words\n");
+    await flushed;
+    expect(mux.pendingWrites).toBe(0);
+  });
+
+  it("still pauses the sources when output cannot take a batch, and resumes on drain", async () => {
+    const output = new WritevCollector({ delayMs: 5, highWaterMark: 8 });
+    const mux = createOutputMux({ output, timestamp: false, batchWrites: true });
+    const a = new PassThrough();
+    const done = mux.addSource(a, { name: "a" });
+    a.write("a line longer than the high water mark\n");
+    // Not while corked: each write then "waits", which says nothing about the output.
+    expect(mux.paused).toBe(false);
+    await once(output, "chunk");
+    expect(mux.paused).toBe(true);
+    expect(a.isPaused()).toBe(true);
+    await once(output, "drain");
+    expect(mux.paused).toBe(false);
+    expect(a.isPaused()).toBe(false);
+    a.end("more\n");
+    await done;
+    await mux.flush();
+    expect(output.text()).toBe("a      | a line longer than the high water mark\na      | more\n");
+  });
+
+  it("is off for an output without cork: each line is written at once", () => {
+    const written: Uint8Array[] = [];
+    const output = {
+      write(chunk: Uint8Array, callback?: () => void): boolean {
+        written.push(chunk);
+        callback?.();
+        return true;
+      },
+      on: () => output,
+      once: () => output,
+      removeListener: () => output,
+    };
+    const mux = createOutputMux({
+      output: output as unknown as NodeJS.WritableStream,
+      timestamp: false,
+      batchWrites: true,
+    });
+    mux.line("web.1", "hello");
+    expect(Buffer.concat(written).toString()).toBe("web.1  | hello\n");
+  });
+
+  it("reports an output error of a batch once, and flush still resolves", async () => {
+    const output = new WritevCollector();
+    output._write = (_chunk, _encoding, callback) =>
+      callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+    const mux = createOutputMux({ output, timestamp: false, batchWrites: true });
+    const errors: Error[] = [];
+    mux.on("error", (error) => errors.push(error));
+    mux.line("web.1", "one");
+    mux.line("web.1", "two");
+    await mux.flush();
+    mux.line("web.1", "after");
+    await mux.flush();
+    expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(["EPIPE"]);
+  });
+});
+
 describe("output errors", () => {
   function failingOutput(): Collector {
     const output = new Collector();

@@ -8,6 +8,11 @@ import type { OutputMux, OutputMuxEvents, OutputMuxOptions, SourceOptions } from
 
 const EMPTY = new Uint8Array(0);
 
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
 interface Source {
   readonly stream: NodeJS.ReadableStream;
   readonly name: string;
@@ -86,6 +91,18 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
   #flushWaiters: Array<() => void> = [];
   /** The output's own memory for framed lines, when it offers some (a FileOutput does). */
   readonly #allocate: Allocate | undefined;
+  /** The output, when options.batchWrites is on and it can cork. */
+  readonly #batch: Corkable | undefined;
+  /** Corked for this turn of the event loop; uncorked by setImmediate, flush() or a failure. */
+  #corked = false;
+  readonly #uncork = (): void => {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#batch?.uncork();
+    // Judged once for the whole batch: while corked every write "waits", and pausing on that
+    // would stop the sources for nothing.
+    if (this.#outputNeedsDrain()) this.#pause();
+  };
 
   // Bound once: Writable batches the after-write callbacks of consecutive writes that pass the
   // same function, and no closure is allocated per write.
@@ -131,6 +148,14 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
     }
     this.#partialLineFlushMs = flushMs;
     this.#now = options.now ?? Date.now;
+    const corkable = options.output as unknown as Partial<Corkable>;
+    this.#batch =
+      options.batchWrites === true &&
+      this.#allocate === undefined &&
+      typeof corkable.cork === "function" &&
+      typeof corkable.uncork === "function"
+        ? (corkable as Corkable)
+        : undefined;
     // Without an 'error' listener an EPIPE on process.stdout would crash the process.
     this.#output.on("error", this.#onOutputError);
   }
@@ -208,6 +233,7 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
 
   flush(): Promise<void> {
     for (const source of this.#sources) this.#flushPartial(source);
+    this.#uncork();
     if (this.#failed || this.#pendingWrites === 0) return Promise.resolve();
     return new Promise<void>((resolve) => this.#flushWaiters.push(resolve));
   }
@@ -309,6 +335,11 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
 
   #write(bytes: Uint8Array): void {
     if (this.#failed) return;
+    if (this.#batch !== undefined && !this.#corked) {
+      this.#corked = true;
+      this.#batch.cork();
+      setImmediate(this.#uncork);
+    }
     this.#pendingWrites += 1;
     let accepted: boolean;
     try {
@@ -318,15 +349,24 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
       this.#fail(error);
       return;
     }
-    if (!accepted && !this.#paused && !this.#failed && this.#outputBacklogged()) {
-      this.#paused = true;
-      for (const source of this.#sources) {
-        source.stream.pause();
-        if (source.idleTimer !== undefined) clearTimeout(source.idleTimer);
-        source.idleTimer = undefined;
-      }
-      this.#output.once("drain", this.#onDrain);
+    if (!accepted && !this.#corked && this.#outputBacklogged()) this.#pause();
+  }
+
+  #pause(): void {
+    if (this.#paused || this.#failed) return;
+    this.#paused = true;
+    for (const source of this.#sources) {
+      source.stream.pause();
+      if (source.idleTimer !== undefined) clearTimeout(source.idleTimer);
+      source.idleTimer = undefined;
     }
+    this.#output.once("drain", this.#onDrain);
+  }
+
+  /** After an uncork: bytes still wait in output, and it has promised a 'drain' for them. */
+  #outputNeedsDrain(): boolean {
+    const state = this.#output as Partial<{ writableNeedDrain: boolean; writableLength: number }>;
+    return state.writableNeedDrain === true && (state.writableLength ?? 0) > 0;
   }
 
   /**
@@ -344,6 +384,15 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
     if (this.#failed) return;
     this.#failed = true;
     this.#paused = false;
+    if (this.#corked) {
+      // What waits behind the cork fails with the output, through its callbacks.
+      this.#corked = false;
+      try {
+        this.#batch?.uncork();
+      } catch {
+        // a broken output: nothing more to hand it
+      }
+    }
     this.#output.removeListener("drain", this.#onDrain);
     // Keep reading (and dropping) so children never block on a full pipe.
     for (const source of this.#sources) {

@@ -20,6 +20,15 @@ export interface OutputMuxOptions {
   maxLineBytes?: number;
   /** Clock for timestamps (tests). Default Date.now. */
   now?: () => number;
+  /**
+   * Hand everything written in one turn of the event loop to output at once, at the end of the
+   * turn (`cork()`, then `uncork()` from setImmediate: a socket, pipe or terminal gets one writev
+   * instead of a system call per line or chunk). Default false: each line is written at once, so
+   * it is on output when `line()` returns. With it, call `flush()` before exiting (as always) or
+   * the last turn's lines are lost. Ignored for an output without cork/uncork, and for one that
+   * batches by itself (a FileOutput).
+   */
+  batchWrites?: boolean;
 }
 
 export interface SourceOptions {

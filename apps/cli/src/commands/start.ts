@@ -152,6 +152,9 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
     timestamp: options.timestamp !== false,
     raw: options.raw === true,
     nameWidth: nameWidthFor([...plan.instances.map((i) => i.name), "system"]),
+    // A pipe or terminal gets one write per turn of the event loop, not one per line: starting
+    // 500 processes wrote 500 "started with pid" lines one system call at a time.
+    batchWrites: true,
   });
   let supervisor: Supervisor | undefined;
   const coordinator = createShutdownCoordinator({
