@@ -59,7 +59,7 @@ function inodeDigits(inode: bigint | number): string {
 }
 
 /** The hard link that keeps a recorded file's inode number from being reused (see removeOnDeath). */
-export function pinPath(path: string, watchdogPid: number, id: number): string {
+function pinPath(path: string, watchdogPid: number, id: number): string {
   return `${path}.foreman-watchdog-${watchdogPid}-${id}`;
 }
 
