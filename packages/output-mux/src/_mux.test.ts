@@ -29,6 +29,24 @@ async function runSource(
   return output.text();
 }
 
+/**
+ * An output that is only `write` plus the listener methods the mux calls: no cork, no Writable
+ * state beyond what `extra` adds.
+ */
+function bareOutput(
+  write: (chunk: Uint8Array, callback?: () => void) => boolean,
+  extra: Record<string, unknown> = {},
+): NodeJS.WritableStream {
+  const output = {
+    ...extra,
+    write,
+    on: () => output,
+    once: () => output,
+    removeListener: () => output,
+  };
+  return output as unknown as NodeJS.WritableStream;
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -361,20 +379,14 @@ describe("backpressure", () => {
 
   it("does not pause for an output that has already written the chunk (sync stdout)", () => {
     const written: Uint8Array[] = [];
-    const output = {
-      writableLength: 0,
-      write(chunk: Uint8Array): boolean {
+    const output = bareOutput(
+      (chunk) => {
         written.push(chunk);
         return false; // above highWaterMark, but nothing is left waiting
       },
-      on: () => output,
-      once: () => output,
-      removeListener: () => output,
-    };
-    const mux = createOutputMux({
-      output: output as unknown as NodeJS.WritableStream,
-      timestamp: false,
-    });
+      { writableLength: 0 },
+    );
+    const mux = createOutputMux({ output, timestamp: false });
     mux.line("web.1", "hello");
     expect(mux.paused).toBe(false);
     expect(written).toHaveLength(1);
@@ -466,21 +478,12 @@ describe("batchWrites", () => {
 
   it("is off for an output without cork: each line is written at once", () => {
     const written: Uint8Array[] = [];
-    const output = {
-      write(chunk: Uint8Array, callback?: () => void): boolean {
-        written.push(chunk);
-        callback?.();
-        return true;
-      },
-      on: () => output,
-      once: () => output,
-      removeListener: () => output,
-    };
-    const mux = createOutputMux({
-      output: output as unknown as NodeJS.WritableStream,
-      timestamp: false,
-      batchWrites: true,
+    const output = bareOutput((chunk, callback) => {
+      written.push(chunk);
+      callback?.();
+      return true;
     });
+    const mux = createOutputMux({ output, timestamp: false, batchWrites: true });
     mux.line("web.1", "hello");
     expect(Buffer.concat(written).toString()).toBe("web.1  | hello\n");
   });
@@ -543,15 +546,10 @@ describe("output errors", () => {
   });
 
   it("treats a throwing write like an error event", async () => {
-    const output = {
-      write(): boolean {
-        throw new Error("write after end");
-      },
-      on: () => output,
-      once: () => output,
-      removeListener: () => output,
-    };
-    const mux = createOutputMux({ output: output as unknown as NodeJS.WritableStream });
+    const output = bareOutput(() => {
+      throw new Error("write after end");
+    });
+    const mux = createOutputMux({ output });
     const errors: Error[] = [];
     mux.on("error", (error) => errors.push(error));
     expect(() => mux.line("web.1", "hello")).not.toThrow();

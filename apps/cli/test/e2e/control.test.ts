@@ -94,6 +94,14 @@ function byteLines(output: Buffer): Buffer[] {
   return lines;
 }
 
+/** A one-process app (in `cwd`, a new project by default), up, with its socket and watchdog. */
+async function startWatched(cwd = project({ Procfile: `web: ${service()}\n` })) {
+  const running = startCli(["start", "--no-timestamp"], { cwd });
+  await running.waitFor(/web\.1 +\| up/);
+  const { path } = socketOf(cwd);
+  return { cwd, running, path, watchdog: watchdogOf(running.child.pid as number) };
+}
+
 async function quit(cwd: string, running: ReturnType<typeof startCli>): Promise<void> {
   const result = await runCli(["quit"], { cwd });
   expect(result.exitCode).toBe(0);
@@ -413,13 +421,9 @@ describe("the control socket", () => {
   it.runIf(HAS_PROC)(
     "is removed by the watchdog when foreman is SIGKILLed; ps then says nothing runs",
     async () => {
-      const cwd = project({ Procfile: `web: ${service()}\n` });
-      const running = startCli(["start", "--no-timestamp"], { cwd });
-      await running.waitFor(/web\.1 +\| up/);
-      const { path } = socketOf(cwd);
+      const { cwd, running, path, watchdog } = await startWatched();
       expect(lstatSync(path).isSocket()).toBe(true);
       expect((await runCli(["ps"], { cwd })).exitCode).toBe(0);
-      const watchdog = watchdogOf(running.child.pid as number);
       running.child.kill("SIGKILL");
       expect(await running.exited).toEqual({ code: null, signal: "SIGKILL" });
       await waitUntil("the socket file to be removed", () => !existsSync(path));
@@ -436,11 +440,7 @@ describe("the control socket", () => {
   it.runIf(HAS_PROC)(
     "with its watchdog killed too, leaves its pin; the next start removes it",
     async () => {
-      const cwd = project({ Procfile: `web: ${service()}\n` });
-      const first = startCli(["start", "--no-timestamp"], { cwd });
-      await first.waitFor(/web\.1 +\| up/);
-      const { path } = socketOf(cwd);
-      const watchdog = watchdogOf(first.child.pid as number);
+      const { cwd, running: first, path, watchdog } = await startWatched();
       const pin = pinOf(path, watchdog);
       expect(existsSync(pin)).toBe(true);
       // Nothing is left to clean up after them: the web process is this test's to stop.
@@ -451,26 +451,21 @@ describe("the control socket", () => {
       for (const pid of orphans) process.kill(-pid, "SIGKILL");
       expect(await waitUntilGone(orphans)).toEqual([]);
       expect(existsSync(pin)).toBe(true);
-      const second = startCli(["start", "--no-timestamp"], { cwd });
-      await second.waitFor(/web\.1 +\| up/);
+      const second = await startWatched(cwd);
       await waitUntil("the stale pin to be removed", () => !existsSync(pin));
       // The new instance's own pin stays while it runs.
-      expect(existsSync(pinOf(path, watchdogOf(second.child.pid as number)))).toBe(true);
-      await quit(cwd, second);
+      expect(existsSync(pinOf(path, second.watchdog))).toBe(true);
+      await quit(cwd, second.running);
     },
   );
 
   it.runIf(HAS_PROC)(
     "left behind (watchdog held back) is replaced, and the late watchdog spares the new one",
     async () => {
-      const cwd = project({ Procfile: `web: ${service()}\n` });
-      const first = startCli(["start", "--no-timestamp"], { cwd });
-      await first.waitFor(/web\.1 +\| up/);
-      const { path } = socketOf(cwd);
+      const { cwd, running: first, path, watchdog } = await startWatched();
       const firstInode = lstatSync(path).ino;
       // Held back, the watchdog cannot clean up: the socket stays, as after a kill -9 of both.
       // What foreman told it waits in the pipe; foreman pinned the socket's inode before that.
-      const watchdog = watchdogOf(first.child.pid as number);
       expect(existsSync(pinOf(path, watchdog))).toBe(true);
       process.kill(watchdog, "SIGSTOP");
       try {
