@@ -25,9 +25,10 @@ export interface PeerLookupOptions {
   ss: string;
   timeoutMs: number;
   /**
-   * The server's socket path: our end is then looked up with `ss src <path>`, a listing of the
-   * sockets bound to that path alone, which no one else's socket or process name can add a line
-   * to. Used only when the path is plain enough for ss's filter (see FILTER_SAFE_PATH).
+   * The server's socket path: our end is then looked up with `ss -xH src <path>`, a listing of
+   * the sockets bound to that path alone (without `-p`: no process names, and no walk of /proc),
+   * which no one else's socket or process name can add a line to. Used only when the path is
+   * plain enough for ss's filter (see FILTER_SAFE_PATH).
    */
   serverPath?: string;
 }
@@ -109,7 +110,7 @@ export async function lookupPeerUid(fd: number, options: PeerLookupOptions): Pro
   const path = options.serverPath;
   const ownListing =
     path !== undefined && FILTER_SAFE_PATH.test(path)
-      ? run(options.ss, ["-xpH", "src", path], options.timeoutMs).catch(() => undefined)
+      ? run(options.ss, ["-xH", "src", path], options.timeoutMs).catch(() => undefined)
       : Promise.resolve(undefined);
   let output: string;
   try {
