@@ -132,8 +132,14 @@ function load() {
     .join(" ");
 }
 
-function toolEnv() {
-  const env = { ...process.env, NO_COLOR: "1" };
+/**
+ * The environment every tool runs with. `runtimeDir` becomes XDG_RUNTIME_DIR, where our foreman
+ * keeps its control socket: the harness SIGKILLs a run's processes (the watchdog too, which
+ * carries the run's token), and what that leaves then goes with the benchmark's own temporary
+ * directory instead of piling up in the user's.
+ */
+function toolEnv(runtimeDir) {
+  const env = { ...process.env, NO_COLOR: "1", XDG_RUNTIME_DIR: runtimeDir };
   delete env.FORCE_COLOR;
   delete env.BENCH_RUN;
   return env;
@@ -369,9 +375,11 @@ async function main() {
   const cfg = MODES[opts.mode];
   const started = nowMs();
   const tmp = mkdtempSync(join(os.tmpdir(), "foreman-bench-"));
+  const runtimeDir = join(tmp, "run");
+  mkdirSync(runtimeDir, { mode: 0o700 });
   const ctx = {
     tmp,
-    env: toolEnv(),
+    env: toolEnv(runtimeDir),
     readerScript: join(BENCH_DIR, "lib/slow-reader.mjs"),
   };
   const stop = () => {
