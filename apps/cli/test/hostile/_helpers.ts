@@ -12,6 +12,7 @@ import {
   makeProject,
   pidsFrom,
   removeProject,
+  waitUntilGone,
 } from "../helpers.js";
 
 export { CLI, cleanEnv, FIXTURES, isAlive, pidsFrom };
@@ -152,15 +153,8 @@ export async function until(check: () => boolean, what: string, timeoutMs = 15_0
 }
 
 /** Waits until none of `pids` is alive, at most `timeoutMs`; resolves with those still alive. */
-export async function aliveAfter(pids: readonly number[], timeoutMs: number): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  let alive = pids.filter(isAlive);
-  while (alive.length > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    alive = alive.filter(isAlive);
-  }
-  return alive;
-}
+export const aliveAfter = (pids: readonly number[], timeoutMs: number): Promise<number[]> =>
+  waitUntilGone(pids, timeoutMs);
 
 /** Describes pids for a failure message: `123 (sleep 1000)`. */
 export function describePids(pids: readonly number[]): string {
