@@ -24,9 +24,11 @@ export interface OutputMuxOptions {
    * Hand everything written in one turn of the event loop to output at once, at the end of the
    * turn (`cork()`, then `uncork()` from setImmediate: a socket, pipe or terminal gets one writev
    * instead of a system call per line or chunk). Default false: each line is written at once, so
-   * it is on output when `line()` returns. With it, call `flush()` before exiting (as always) or
-   * the last turn's lines are lost. Ignored for an output without cork/uncork, and for one that
-   * batches by itself (a FileOutput).
+   * it is on output when `line()` returns. With it, `flush()` hands the batch over at once; a
+   * process that ends mid-turn (an uncaught exception, `process.exit()`) hands it over from its
+   * 'exit' handlers, which a synchronous output (process.stdout on a pipe, terminal or file, on
+   * Linux) still writes. Ignored for an output without cork/uncork, and for one that batches by
+   * itself (a FileOutput).
    */
   batchWrites?: boolean;
 }
