@@ -64,6 +64,11 @@ export type PeerCheck = "uid" | "filesystem";
 
 export interface ControlServer {
   readonly path: string;
+  /**
+   * The inode of the socket file this server created (a bigint: inode numbers may pass 2^53).
+   * What a watchdog needs to remove exactly this file, and not a newer instance's, after a kill -9.
+   */
+  readonly inode: bigint;
   readonly connectionCount: number;
   /** `uid` when an `ss` executable is found (looked up once, at first need), else `filesystem`. */
   readonly peerCheck: PeerCheck;
@@ -188,6 +193,7 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
   let closed: Promise<void> | undefined;
   return {
     path,
+    inode,
     get peerCheck(): PeerCheck {
       return ss() === undefined ? "filesystem" : "uid";
     },
@@ -207,7 +213,7 @@ export async function listenControl(options: ControlServerOptions): Promise<Cont
         await stopped;
         // Only our own file: a newer instance may have replaced it after declaring ours stale.
         try {
-          if ((await lstat(path)).ino === inode) await unlink(path);
+          if ((await lstat(path, { bigint: true })).ino === inode) await unlink(path);
         } catch {
           // Already gone.
         }
@@ -221,11 +227,11 @@ async function bindReplacingStale(
   server: Server,
   path: string,
   probeTimeoutMs: number,
-): Promise<number> {
+): Promise<bigint> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       await listenOnce(server, path);
-      return (await lstat(path)).ino;
+      return (await lstat(path, { bigint: true })).ino;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== "EADDRINUSE" || attempt >= 3) {
@@ -240,12 +246,12 @@ async function bindReplacingStale(
             );
       }
     }
-    const before = await lstat(path).catch(() => undefined);
+    const before = await lstat(path, { bigint: true }).catch(() => undefined);
     const state = await probeControlSocket(path, probeTimeoutMs);
     if (state === "live") throw alreadyRunning(path);
     if (state === "stale" && before !== undefined) {
       // Unlink only the file we probed; if it changed meanwhile, another instance won the race.
-      const now = await lstat(path).catch(() => undefined);
+      const now = await lstat(path, { bigint: true }).catch(() => undefined);
       if (now !== undefined && now.ino === before.ino) await unlink(path).catch(() => {});
     }
   }

@@ -241,6 +241,9 @@ describe("finding an instance", () => {
     expect(await client.request("ps")).toMatchObject({ command: "ps" });
     client.close();
     expect(server.path).toBe(path);
+    // The inode it reports is that of the socket file it made in place of the stale one (the
+    // number itself may be the same: a file system may hand a freed inode number out again).
+    expect(server.inode).toBe(lstatSync(path, { bigint: true }).ino);
   });
 });
 

@@ -1,4 +1,3 @@
-import { lstat } from "node:fs/promises";
 import { type ControlHandler, listenControl } from "@foreman/control";
 import { createOutputMux, nameWidthFor } from "@foreman/output-mux";
 import {
@@ -169,7 +168,7 @@ async function run(context: CommandContext, plan: StartPlan): Promise<number> {
   const runId = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const watchdog = startWatchdog({ marker: `FOREMAN_RUN_ID=${runId}` });
   // A kill -9 must not leave the socket behind; the inode spares a newer instance's socket.
-  if (control?.inode !== undefined) {
+  if (control !== undefined) {
     watchdog.removeOnDeath(control.path, control.inode);
     // Pins left beside the socket by an earlier instance killed with its watchdog. After the
     // processes have started: tidying is not worth delaying anyone's first line for.
@@ -377,8 +376,8 @@ function checkScale(plan: StartPlan, supervisor: Supervisor, counts: Record<stri
 interface ControlChannel {
   procfile: string;
   path: string;
-  /** Of the socket file this instance created; undefined if it could not be read. */
-  inode: bigint | undefined;
+  /** Of the socket file this instance created. */
+  inode: bigint;
   attach(handler: ControlHandler): void;
   close(): Promise<void>;
 }
@@ -407,10 +406,7 @@ async function openControl(context: CommandContext): Promise<ControlChannel | un
     return {
       procfile: location.procfile,
       path: server.path,
-      inode: await lstat(server.path, { bigint: true }).then(
-        (s) => s.ino,
-        () => undefined,
-      ),
+      inode: server.inode,
       attach: (h) => {
         handler = h;
       },
