@@ -34,6 +34,69 @@ describe("defaults: the Procfile rule", () => {
   });
 });
 
+describe("the Procfile rule waits for the exit line", () => {
+  const pair = (): ReturnType<typeof harness> =>
+    harness(
+      [
+        ["web", 1],
+        ["worker", 1],
+      ],
+      {},
+      {},
+      { withLogged: true },
+    );
+
+  it("asks to stop everything once the exit line of the process that ended is out", async () => {
+    const h = pair();
+    h.supervisor.start();
+    h.child("worker.1").exit(3);
+    await settle();
+    expect(h.shutdowns).toEqual([]);
+    h.child("worker.1").finishLog();
+    await settle();
+    expect(h.shutdowns).toEqual([
+      { processName: "worker.1", exitCode: 3, message: "worker.1 exited with code 3" },
+    ]);
+  });
+
+  it("asks anyway after 250 ms when the line does not come (a pipe held by an escaped grandchild)", async () => {
+    const h = pair();
+    h.supervisor.start();
+    h.child("worker.1").exit(3);
+    await h.clock.advance(249);
+    expect(h.shutdowns).toEqual([]);
+    await h.clock.advance(1);
+    expect(h.shutdowns).toEqual([
+      expect.objectContaining({ processName: "worker.1", exitCode: 3 }),
+    ]);
+  });
+
+  it("lets the first exit decide the exit code, whichever line is out first", async () => {
+    const h = pair();
+    h.supervisor.start();
+    h.child("web.1").exit(2);
+    await settle();
+    h.child("worker.1").exit(3);
+    h.child("worker.1").finishLog();
+    await settle();
+    expect(h.shutdowns).toEqual([]);
+    h.child("web.1").finishLog();
+    await settle();
+    expect(h.shutdowns).toEqual([expect.objectContaining({ processName: "web.1", exitCode: 2 })]);
+  });
+
+  it("does not ask when stopping began while it waited (Ctrl-C)", async () => {
+    const h = pair();
+    h.supervisor.start();
+    h.child("worker.1").exit(3);
+    await settle();
+    h.supervisor.shutdown();
+    h.child("worker.1").finishLog();
+    await h.clock.advance(1000);
+    expect(h.shutdowns).toEqual([]);
+  });
+});
+
 describe("restart with backoff", () => {
   it("doubles the delay from 1 s up to the 30 s cap", async () => {
     const h = harness([["web", 1]], { web: { restart: "on-failure", maxRestarts: 100 } });

@@ -11,6 +11,7 @@ import type {
   InstanceState,
   OperationReport,
   ProgressEvent,
+  ShutdownRequest,
   StopSettings,
   SupervisedChild,
   Supervisor,
@@ -54,6 +55,12 @@ const REAL_CLOCK: SupervisorClock = {
 
 // How long a oneshot's dependents wait for its exit line to be logged before starting anyway.
 const LOGGED_WAIT_MS = 1000;
+
+// How long a request to stop everything waits for the exit line of the process that caused it,
+// so that the log reads "worker.1 exited with code 3", then "sending SIGTERM to all processes",
+// as Ruby foreman's does. The line is out within a turn of the event loop or two; only a pipe
+// held open by a grandchild that left the process group makes the stop wait this long.
+const SHUTDOWN_LOGGED_WAIT_MS = 250;
 
 // A log ready check looks at whole lines; a "line" without a newline is cut here.
 const MAX_LINE_CHARS = 64 * 1024;
@@ -248,19 +255,48 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     fail(inst, 1, reason);
   };
 
+  /**
+   * Asks the owner to stop everything once `logged` (the exit line of the process that caused it)
+   * has resolved, or after SHUTDOWN_LOGGED_WAIT_MS. While one request waits, later ones are
+   * dropped: the first exit decides the exit code, as when the request went out at once.
+   */
+  let shutdownPending = false;
+  const askShutdown = (request: ShutdownRequest, logged: Promise<unknown> | undefined): void => {
+    if (shutdownPending) return;
+    if (logged === undefined) {
+      options.requestShutdown(request);
+      return;
+    }
+    shutdownPending = true;
+    let timer: unknown;
+    const send = (): void => {
+      if (!shutdownPending) return;
+      shutdownPending = false;
+      clock.clearTimeout(timer);
+      // Stopping began meanwhile (Ctrl-C, quit): the owner is already doing what we would ask.
+      if (!shuttingDown) options.requestShutdown(request);
+    };
+    timer = clock.setTimeout(send, SHUTDOWN_LOGGED_WAIT_MS);
+    after(logged, send);
+  };
+
   /** A failure that is not a plain exit: the Procfile rule applies unless the process may die. */
-  const fail = (inst: Instance, exitCode: number, reason: string): void => {
+  const fail = (
+    inst: Instance,
+    exitCode: number,
+    reason: string,
+    logged?: Promise<unknown>,
+  ): void => {
     if (shuttingDown) return;
     if (inst.policy.canDie) {
       advance();
       checkFinished();
       return;
     }
-    options.requestShutdown({
-      processName: inst.info.name,
-      exitCode,
-      message: `${inst.info.name} ${reason}`,
-    });
+    askShutdown(
+      { processName: inst.info.name, exitCode, message: `${inst.info.name} ${reason}` },
+      logged,
+    );
   };
 
   // ---- exits ----
@@ -321,11 +357,14 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       return;
     }
     // The Procfile rule: any exit stops everything, with that exit's code.
-    options.requestShutdown({
-      processName: inst.info.name,
-      exitCode: info.code,
-      message: `${inst.info.name} ${describeExit(info)}`,
-    });
+    askShutdown(
+      {
+        processName: inst.info.name,
+        exitCode: info.code,
+        message: `${inst.info.name} ${describeExit(info)}`,
+      },
+      logged,
+    );
   };
 
   const scheduleRestart = (
@@ -345,7 +384,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       inst.reason = reason;
       notify(inst);
       after(logged, () => say(inst.info.name, reason));
-      fail(inst, info.code === 0 ? 1 : info.code, reason);
+      fail(inst, info.code === 0 ? 1 : info.code, reason, logged);
       return;
     }
     const delayMs = restartDelayMs(

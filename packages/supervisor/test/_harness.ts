@@ -17,9 +17,12 @@ export class FakeChild implements SupervisedChild {
   readonly stdout: PassThrough = new PassThrough();
   readonly stderr: PassThrough = new PassThrough();
   readonly exited: Promise<ChildExit>;
+  /** What a launcher's `logged` would say: resolved by finishLog() (its exit line is out). */
+  readonly logged: Promise<void>;
   readonly stops: Array<{ signal?: NodeJS.Signals; timeoutMs?: number }> = [];
   done = false;
   #resolve: (info: ChildExit) => void = () => {};
+  #resolveLogged: () => void = () => {};
 
   constructor(
     readonly info: InstanceInfo,
@@ -28,6 +31,13 @@ export class FakeChild implements SupervisedChild {
     this.exited = new Promise((resolve) => {
       this.#resolve = resolve;
     });
+    this.logged = new Promise((resolve) => {
+      this.#resolveLogged = resolve;
+    });
+  }
+
+  finishLog(): void {
+    this.#resolveLogged();
   }
 
   exit(code: number): void {
@@ -113,6 +123,8 @@ export function harness(
   types: Array<[string, number]>,
   policies: Record<string, Partial<ProcessPolicy>> = {},
   extra: Partial<SupervisorOptions> = {},
+  /** Launch children with a `logged` promise that the test resolves (FakeChild.finishLog). */
+  { withLogged = false }: { withLogged?: boolean } = {},
 ): Harness {
   const clock = new FakeClock();
   const children: FakeChild[] = [];
@@ -130,7 +142,7 @@ export function harness(
       const child = new FakeChild(info, pid++);
       children.push(child);
       launches.push(info.name);
-      return { child };
+      return withLogged ? { child, logged: child.logged } : { child };
     },
     requestShutdown: (request) => {
       shutdowns.push(request);

@@ -238,6 +238,11 @@ describe("foreman start: shutdown", () => {
     expect(result.stdout).toMatch(/failing\.1 +\| exited with code 3/);
     // web may not have installed its handler yet when the SIGTERM comes: either way it was stopped.
     expect(result.stdout).toMatch(/web\.1 +\| (got SIGTERM|terminated by SIGTERM)/);
+    // The cause before the effect, as Ruby foreman prints it: the exit, then the stop.
+    const lines = result.stdout.split("\n");
+    const exitAt = lines.findIndex((l) => /failing\.1 +\| exited with code 3/.test(l));
+    const stopAt = lines.findIndex((l) => l.includes("sending SIGTERM to all processes"));
+    expect(stopAt).toBeGreaterThan(exitAt);
   });
 
   it("exits with 128+n when the process that ended everything died by signal n", async () => {
