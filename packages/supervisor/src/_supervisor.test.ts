@@ -85,6 +85,31 @@ describe("the Procfile rule waits for the exit line", () => {
     expect(h.shutdowns).toEqual([expect.objectContaining({ processName: "web.1", exitCode: 2 })]);
   });
 
+  it("keeps the waiting exit's code when the last other process then ends on its own", async () => {
+    const h = harness(
+      [
+        ["web", 1],
+        ["worker", 1],
+      ],
+      { web: { canDie: true } },
+      {},
+      { withLogged: true },
+    );
+    h.supervisor.start();
+    h.child("worker.1").exit(3);
+    await settle();
+    // Every instance has now ended, which alone would ask to stop with code 0.
+    h.child("web.1").exit(0);
+    h.child("web.1").finishLog();
+    await settle();
+    expect(h.shutdowns).toEqual([]);
+    h.child("worker.1").finishLog();
+    await settle();
+    expect(h.shutdowns).toEqual([
+      expect.objectContaining({ processName: "worker.1", exitCode: 3 }),
+    ]);
+  });
+
   it("does not ask when stopping began while it waited (Ctrl-C)", async () => {
     const h = pair();
     h.supervisor.start();

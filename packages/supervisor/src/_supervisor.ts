@@ -424,7 +424,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   };
 
   const checkFinished = (): void => {
-    if (shuttingDown || instances.length === 0) return;
+    // A request waiting for an exit line is already on its way, with that exit's code.
+    if (shuttingDown || shutdownPending || instances.length === 0) return;
     if (instances.every((i) => i.state === "exited" || i.state === "failed")) {
       options.requestShutdown({
         processName: undefined,
