@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { fstatSync, write, writev } from "node:fs";
+import { fstatSync, write, writeSync, writev } from "node:fs";
 import { OutputMuxError } from "./_error.js";
 
 export interface FileOutputOptions {
@@ -64,6 +64,38 @@ const SLAB_BYTES = 1024 * 1024;
 const COPY_LIMIT_BYTES = SLAB_BYTES / 4;
 const SPARE_SLABS = 4;
 
+/**
+ * The exit hand-over of every FdOutput that has data queued right now. A process that ends
+ * without flush() (an uncaught exception, a `process.exit()` in the middle of a turn) still runs
+ * its 'exit' handlers; there, what is queued is written synchronously, unless a write is in
+ * flight on the threadpool: that one completes only after the handlers, and writing the queue
+ * before it would put lines out of order. One listener for the process, added at first need.
+ */
+const queuedAtExit = new Set<() => void>();
+let exitHookInstalled = false;
+
+function writeQueuedAtExit(): void {
+  for (const writeNow of [...queuedAtExit]) writeNow();
+}
+
+function holdUntilExit(writeNow: () => void): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on("exit", writeQueuedAtExit);
+  }
+  queuedAtExit.add(writeNow);
+}
+
+/** The file behind `fd`, so that an exit never writes into whatever reused a closed fd's number. */
+function identityOf(fd: number): string | undefined {
+  try {
+    const stats = fstatSync(fd, { bigint: true });
+    return `${stats.dev}:${stats.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether `fd` is a regular file (not a pipe, socket, terminal or device). */
 export function isRegularFile(fd: number): boolean {
   try {
@@ -80,8 +112,9 @@ export function isRegularFile(fd: number): boolean {
  * Why: for a file, `process.stdout` writes synchronously on the main thread, so the disk and the
  * line framing take turns. Here the framing of the next chunks overlaps the write of the last
  * ones, and a burst of small writes (several sources, exit lines) becomes one system call. Only
- * for regular files: a pipe or a terminal needs process.stdout's EPIPE and blocking behaviour,
- * and data queued here is lost if the process exits without `flush()`.
+ * for regular files: a pipe or a terminal needs process.stdout's EPIPE and blocking behaviour.
+ * Call `flush()` before exiting; a process that ends without it gets its queue written from its
+ * 'exit' handlers, unless a write was in flight then (see holdUntilExit).
  *
  * Output is staged in 1 MiB slabs that are reused once written: consecutive writes land next to
  * each other (a writev of one or two long pieces rather than hundreds), and no fresh memory is
@@ -104,6 +137,22 @@ export class FdOutput extends EventEmitter implements FileOutput {
   #reservedAt = -1;
   #reservedBytes = 0;
   #startScheduled = false;
+  /** Of the file at construction, when writing through fs (see holdUntilExit); else undefined. */
+  readonly #identity: string | undefined;
+  readonly #writeQueuedNow = (): void => {
+    queuedAtExit.delete(this.#writeQueuedNow);
+    if (this.#inFlight !== undefined || this.#failed !== undefined) return;
+    if (this.#identity === undefined || identityOf(this.fd) !== this.#identity) return;
+    try {
+      for (const piece of joinAdjacent(this.#queue.chunks)) {
+        let done = 0;
+        while (done < piece.length) done += writeSync(this.fd, piece, done, piece.length - done);
+      }
+      this.#queue = EMPTY_BATCH();
+    } catch {
+      // The process is ending; there is no one left to tell.
+    }
+  };
   readonly #startLater = (): void => {
     this.#startScheduled = false;
     if (this.#inFlight === undefined) this.#start();
@@ -128,6 +177,8 @@ export class FdOutput extends EventEmitter implements FileOutput {
     }
     this.fd = fd;
     this.writableHighWaterMark = hwm;
+    // A test's fake writer has no file behind it to finish at exit.
+    this.#identity = writer === fsWriter ? identityOf(fd) : undefined;
   }
 
   get writable(): boolean {
@@ -191,6 +242,7 @@ export class FdOutput extends EventEmitter implements FileOutput {
     this.#queue.slabs.push(slab);
     this.#queue.callbacks.push(callback);
     this.#queue.bytes += bytes.length;
+    if (this.#identity !== undefined) holdUntilExit(this.#writeQueuedNow);
     // Not at once: everything written in this turn of the event loop (the chunks of every source
     // that had data) goes out as one writev. Each write wakes a threadpool thread, which on a
     // small machine takes the CPU from the framing for a moment.
@@ -332,6 +384,7 @@ export class FdOutput extends EventEmitter implements FileOutput {
   }
 
   #settle(): void {
+    queuedAtExit.delete(this.#writeQueuedNow);
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();

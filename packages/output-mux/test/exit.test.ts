@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -35,5 +37,40 @@ describe("batchWrites when the process ends mid-turn", () => {
     const { stdout, code } = await runFixture("exit");
     expect(stdout).toBe(EXPECTED);
     expect(code).toBe(3);
+  }, 30_000);
+});
+
+describe("FileOutput when the process ends mid-turn", () => {
+  const fileFixture = join(import.meta.dirname, "fixtures", "file-exit-mid-turn.mjs");
+
+  async function runWithStdoutFile(args: string[], path: string): Promise<unknown> {
+    const fd = openSync(path, "w");
+    try {
+      const child = spawn(process.execPath, [fileFixture, ...args], {
+        stdio: ["ignore", fd, "pipe"],
+      });
+      child.stderr.resume();
+      const [code] = await once(child, "close");
+      return code;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  it("writes what was queued from the exit handlers after an uncaught exception", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "output-mux-exit-"));
+    const path = join(dir, "out");
+    expect(await runWithStdoutFile(["throw"], path)).toBe(1);
+    expect(readFileSync(path, "utf8")).toBe("first turn\nqueued one\nqueued two\n");
+  }, 30_000);
+
+  it("writes nothing into another file that took the closed descriptor's number", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "output-mux-exit-"));
+    const path = join(dir, "out");
+    const other = join(dir, "other");
+    writeFileSync(other, "");
+    expect(await runWithStdoutFile(["reused", other], path)).toBe(1);
+    expect(readFileSync(path, "utf8")).toBe("first turn\n");
+    expect(readFileSync(other, "utf8")).toBe("");
   }, 30_000);
 });
