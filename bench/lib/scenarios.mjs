@@ -448,7 +448,7 @@ function shutdownCase(cfg) {
     id: "s5-sigint-20",
     title: "5a. shutdown: SIGINT with 20 processes",
     tools: [...MANAGERS, "raw", "node-floor"],
-    repsKey: "reps",
+    repsKey: "repsStop",
     metrics: [
       ...STOP_METRICS,
       { key: "upMs", label: "launch → 20 up", unit: "ms", better: "lower" },
