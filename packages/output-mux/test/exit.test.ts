@@ -49,7 +49,7 @@ describe("FileOutput when the process ends mid-turn", () => {
       const child = spawn(process.execPath, [fileFixture, ...args], {
         stdio: ["ignore", fd, "pipe"],
       });
-      child.stderr.resume();
+      child.stderr?.resume();
       const [code] = await once(child, "close");
       return code;
     } finally {
