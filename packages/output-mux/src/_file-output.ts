@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { fstatSync, write, writeSync, writev } from "node:fs";
+import { holdUntilExit, releaseAtExit } from "./_at-exit.js";
 import { OutputMuxError } from "./_error.js";
 
 export interface FileOutputOptions {
@@ -64,28 +65,6 @@ const SLAB_BYTES = 1024 * 1024;
 const COPY_LIMIT_BYTES = SLAB_BYTES / 4;
 const SPARE_SLABS = 4;
 
-/**
- * The exit hand-over of every FdOutput that has data queued right now. A process that ends
- * without flush() (an uncaught exception, a `process.exit()` in the middle of a turn) still runs
- * its 'exit' handlers; there, what is queued is written synchronously, unless a write is in
- * flight on the threadpool: that one completes only after the handlers, and writing the queue
- * before it would put lines out of order. One listener for the process, added at first need.
- */
-const queuedAtExit = new Set<() => void>();
-let exitHookInstalled = false;
-
-function writeQueuedAtExit(): void {
-  for (const writeNow of [...queuedAtExit]) writeNow();
-}
-
-function holdUntilExit(writeNow: () => void): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on("exit", writeQueuedAtExit);
-  }
-  queuedAtExit.add(writeNow);
-}
-
 /** The file behind `fd`, so that an exit never writes into whatever reused a closed fd's number. */
 function identityOf(fd: number): string | undefined {
   try {
@@ -114,7 +93,7 @@ export function isRegularFile(fd: number): boolean {
  * ones, and a burst of small writes (several sources, exit lines) becomes one system call. Only
  * for regular files: a pipe or a terminal needs process.stdout's EPIPE and blocking behaviour.
  * Call `flush()` before exiting; a process that ends without it gets its queue written from its
- * 'exit' handlers, unless a write was in flight then (see holdUntilExit).
+ * 'exit' handlers (see #writeQueuedNow).
  *
  * Output is staged in 1 MiB slabs that are reused once written: consecutive writes land next to
  * each other (a writev of one or two long pieces rather than hundreds), and no fresh memory is
@@ -137,10 +116,16 @@ export class FdOutput extends EventEmitter implements FileOutput {
   #reservedAt = -1;
   #reservedBytes = 0;
   #startScheduled = false;
-  /** Of the file at construction, when writing through fs (see holdUntilExit); else undefined. */
+  /** Of the file at construction, when writing through fs (see #writeQueuedNow); else undefined. */
   readonly #identity: string | undefined;
+  /**
+   * At exit (see _at-exit.ts): what is queued, written synchronously. Not while a write is in
+   * flight on the threadpool: that one completes only after the exit handlers, and writing the
+   * queue before it would put lines out of order. Not into another file that took a closed fd's
+   * number.
+   */
   readonly #writeQueuedNow = (): void => {
-    queuedAtExit.delete(this.#writeQueuedNow);
+    releaseAtExit(this.#writeQueuedNow);
     if (this.#inFlight !== undefined || this.#failed !== undefined) return;
     if (this.#identity === undefined || identityOf(this.fd) !== this.#identity) return;
     try {
@@ -384,7 +369,7 @@ export class FdOutput extends EventEmitter implements FileOutput {
   }
 
   #settle(): void {
-    queuedAtExit.delete(this.#writeQueuedNow);
+    releaseAtExit(this.#writeQueuedNow);
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { holdUntilExit, releaseAtExit } from "./_at-exit.js";
 import { ClockCache } from "./_clock.js";
 import { processColor, SYSTEM_COLOR } from "./_colors.js";
 import { OutputMuxError } from "./_error.js";
@@ -7,27 +8,6 @@ import { prefixBytes, prefixText } from "./_prefix.js";
 import type { OutputMux, OutputMuxEvents, OutputMuxOptions, SourceOptions } from "./_types.js";
 
 const EMPTY = new Uint8Array(0);
-
-/**
- * The uncork of every mux corked right now. A process that exits in the middle of a turn (an
- * uncaught exception, a `process.exit()` without `flush()`) never runs the setImmediate that
- * would hand the batch over; its 'exit' handlers still run, and a pipe, terminal or file takes
- * a write synchronously there. One listener for the process, registered at the first cork.
- */
-const corkedAtExit = new Set<() => void>();
-let exitHookInstalled = false;
-
-function uncorkEveryMux(): void {
-  for (const uncork of [...corkedAtExit]) uncork();
-}
-
-function holdUntilExit(uncork: () => void): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on("exit", uncorkEveryMux);
-  }
-  corkedAtExit.add(uncork);
-}
 
 interface Corkable {
   cork(): void;
@@ -119,7 +99,7 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
   readonly #uncork = (): void => {
     if (!this.#corked) return;
     this.#corked = false;
-    corkedAtExit.delete(this.#uncork);
+    releaseAtExit(this.#uncork);
     this.#batch?.uncork();
     // Judged once for the whole batch: while corked every write "waits", and pausing on that
     // would stop the sources for nothing.
@@ -410,7 +390,7 @@ class Mux extends EventEmitter<OutputMuxEvents> implements OutputMux {
     if (this.#corked) {
       // What waits behind the cork fails with the output, through its callbacks.
       this.#corked = false;
-      corkedAtExit.delete(this.#uncork);
+      releaseAtExit(this.#uncork);
       try {
         this.#batch?.uncork();
       } catch {
