@@ -35,13 +35,13 @@ describe("defaults: the Procfile rule", () => {
 });
 
 describe("the Procfile rule waits for the exit line", () => {
-  const pair = (): ReturnType<typeof harness> =>
+  const pair = (policies: Parameters<typeof harness>[1] = {}): ReturnType<typeof harness> =>
     harness(
       [
         ["web", 1],
         ["worker", 1],
       ],
-      {},
+      policies,
       {},
       { withLogged: true },
     );
@@ -86,15 +86,7 @@ describe("the Procfile rule waits for the exit line", () => {
   });
 
   it("keeps the waiting exit's code when the last other process then ends on its own", async () => {
-    const h = harness(
-      [
-        ["web", 1],
-        ["worker", 1],
-      ],
-      { web: { canDie: true } },
-      {},
-      { withLogged: true },
-    );
+    const h = pair({ web: { canDie: true } });
     h.supervisor.start();
     h.child("worker.1").exit(3);
     await settle();
