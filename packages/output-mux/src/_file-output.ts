@@ -120,9 +120,8 @@ export class FdOutput extends EventEmitter implements FileOutput {
   readonly #identity: string | undefined;
   /**
    * At exit (see _at-exit.ts): what is queued, written synchronously. Not while a write is in
-   * flight on the threadpool: that one completes only after the exit handlers, and writing the
-   * queue before it would put lines out of order. Not into another file that took a closed fd's
-   * number.
+   * flight on the threadpool: it may not have reached the file yet, and writing the queue before
+   * it would put lines out of order. Not into another file that took a closed fd's number.
    */
   readonly #writeQueuedNow = (): void => {
     releaseAtExit(this.#writeQueuedNow);
