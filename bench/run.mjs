@@ -7,7 +7,8 @@
 //   node bench/run.mjs --self-check   each scenario once at tiny sizes + checks of the harness
 // Options: --only=ID[,ID] (case ids or prefixes, e.g. s3,s7), --tools=ID[,ID], --reps=N,
 //          --out=DIR, --peers (quick mode runs only ours and the baselines unless given),
-//          --render=FILE.json (re-render the Markdown from a results.json; runs nothing).
+//          --render=FILE.json (re-render the Markdown from a results.json; runs nothing),
+//          --compare=BIN (another build's bin/foreman.js, run beside ours as "foreman-b").
 // See bench/README.md.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -22,7 +23,7 @@ import {
   toJson,
 } from "./lib/report.mjs";
 import { buildCases } from "./lib/scenarios.mjs";
-import { BENCH_DIR, detectTools } from "./lib/tools.mjs";
+import { BENCH_DIR, compareTool, detectTools } from "./lib/tools.mjs";
 
 const MIB = 1024 * 1024;
 
@@ -85,6 +86,7 @@ function parseArgs(argv) {
     out: null,
     peers: false,
     render: null,
+    compare: null,
   };
   for (const arg of argv) {
     const [key, value] = arg.split("=", 2);
@@ -96,6 +98,7 @@ function parseArgs(argv) {
     else if (key === "--tools") opts.tools = value.split(",");
     else if (key === "--reps") opts.reps = Number(value);
     else if (key === "--out") opts.out = value;
+    else if (key === "--compare") opts.compare = value;
     else if (key === "--help" || key === "-h") {
       console.log(
         readFileSync(new URL(import.meta.url), "utf8")
@@ -114,6 +117,7 @@ function parseArgs(argv) {
     opts.tools = ["foreman", "raw", "cat", "node", "node-floor"];
     opts.toolsWhy = "not run (--quick; add --peers)";
   }
+  if (opts.compare && opts.tools && !opts.tools.includes("foreman-b")) opts.tools.push("foreman-b");
   return opts;
 }
 
@@ -396,12 +400,20 @@ async function main() {
   process.on("SIGTERM", stop);
 
   const tools = detectTools();
+  if (opts.compare) tools.push(compareTool(opts.compare));
   for (const t of tools) {
     console.error(`tool ${t.id}: ${t.available ? t.version : `MISSING (${t.why})`}`);
   }
   if (!hasGnuTime)
     console.error("bench: /usr/bin/time missing: no RSS/CPU (pnpm bench:peers installs it)");
   let cases = buildCases(cfg);
+  if (opts.compare) {
+    // The other build runs wherever ours does, right after it in the interleaving.
+    for (const c of cases) {
+      const at = c.tools.indexOf("foreman");
+      if (at >= 0) c.tools.splice(at + 1, 0, "foreman-b");
+    }
+  }
   if (opts.only) cases = cases.filter((c) => opts.only.some((o) => c.id.startsWith(o)));
   const loadStart = load();
 
@@ -449,7 +461,7 @@ async function main() {
 
   const outDir =
     opts.out ??
-    (opts.mode === "full" && !opts.only && !opts.tools && opts.reps === null
+    (opts.mode === "full" && !opts.only && !opts.tools && opts.reps === null && !opts.compare
       ? BENCH_DIR
       : join(BENCH_DIR, "results/tmp", opts.mode));
   writeOutputs(results, outDir);

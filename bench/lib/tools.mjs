@@ -4,7 +4,7 @@
 // the limit of anything written for Node on this machine).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -67,6 +67,45 @@ function writeProcfile(dir, spec) {
   return path;
 }
 
+/** How ours is started, from a given bin (this checkout's, or another build's for --compare). */
+function foremanTool(bin) {
+  return {
+    argv(spec, dir) {
+      writeProcfile(dir, spec);
+      const formation = formationOf(spec);
+      return [
+        process.execPath,
+        bin,
+        "start",
+        "-f",
+        "Procfile",
+        ...(formation ? ["-m", formation] : []),
+        ...(spec.timeoutS ? ["-t", String(spec.timeoutS)] : []),
+      ];
+    },
+  };
+}
+
+/**
+ * `--compare=BIN`: another build of ours (say a copy of apps/cli/bin and dist/ from before a
+ * change), run as one more tool in the same interleaved runs, so that the report compares the two
+ * builds under the same load. Shown beside the peers, as "foreman-b".
+ */
+export function compareTool(bin) {
+  const path = resolve(bin);
+  const version = existsSync(path) ? firstLine(process.execPath, [path, "--version"]) : null;
+  return {
+    ...foremanTool(path),
+    id: "foreman-b",
+    label: "foreman-b (--compare)",
+    kind: "peer",
+    available: version !== null,
+    why: version === null ? `--compare: ${path} does not answer --version` : null,
+    version: version === null ? null : `${version} (${path})`,
+    invocation: `node ${path} start -f Procfile [-m name=N] [-t S]`,
+  };
+}
+
 /**
  * Each tool: id, label, kind, and (once detected) available/version/why, plus argv(spec, dir)
  * which writes whatever file the tool reads and returns the command line. `spec` is
@@ -77,6 +116,7 @@ export function detectTools() {
 
   const oursBuilt = existsSync(join(REPO_DIR, "apps/cli/dist/main.js"));
   tools.push({
+    ...foremanTool(OURS_BIN),
     id: "foreman",
     label: "foreman (ours)",
     kind: "ours",
@@ -84,19 +124,6 @@ export function detectTools() {
     why: oursBuilt ? null : "not built: run `pnpm build`",
     version: oursBuilt ? firstLine(process.execPath, [OURS_BIN, "--version"]) : null,
     invocation: "node apps/cli/bin/foreman.js start -f Procfile [-m name=N] [-t S]",
-    argv(spec, dir) {
-      writeProcfile(dir, spec);
-      const formation = formationOf(spec);
-      return [
-        process.execPath,
-        OURS_BIN,
-        "start",
-        "-f",
-        "Procfile",
-        ...(formation ? ["-m", formation] : []),
-        ...(spec.timeoutS ? ["-t", String(spec.timeoutS)] : []),
-      ];
-    },
   });
 
   const rubyBin = findRubyForeman();
