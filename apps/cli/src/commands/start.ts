@@ -26,7 +26,7 @@ import {
   timeoutSecondsOption,
 } from "../_formation.js";
 import { checkFileDescriptors, openFileLimit } from "../_limits.js";
-import { limitYoungGeneration } from "../_memory.js";
+import { keepCompilerAtBaseline, limitYoungGeneration } from "../_memory.js";
 import { loadPolicies } from "../_policies.js";
 import { basePortFor } from "../_ports.js";
 import {
@@ -138,6 +138,7 @@ function printWarnings(diagnostics: readonly Diagnostic[], context: CommandConte
 async function run(context: CommandContext, plan: StartPlan): Promise<number> {
   const { io, options } = context;
   await limitYoungGeneration(plan.instances.length);
+  await keepCompilerAtBaseline(plan.instances.length);
   // Claimed before anything starts, so a second `foreman start` of this Procfile stops here.
   const control = await openControl(context);
   const stdout = io.stdout as NodeJS.WriteStream;
