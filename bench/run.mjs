@@ -34,6 +34,9 @@ const MODES = {
     // the shared machine cannot decide "met" or "not met": startup (1.2 × ~70 ms) and SIGINT → exit.
     repsCheap: 20,
     repsStop: 10,
+    // Throughput swings most (the kernel's page-cache work varies 2–3× from one run to the next
+    // on this machine, for every tool), so its medians get 10 runs too.
+    repsThroughput: 10,
     s3Bytes: 200e6,
     s4BytesEach: 25e6,
     throughputCapMs: 10_000,
@@ -49,6 +52,7 @@ const MODES = {
     reps: 3,
     repsCheap: 5,
     repsStop: 3,
+    repsThroughput: 3,
     s3Bytes: 20e6,
     s4BytesEach: 2.5e6,
     throughputCapMs: 3_000,
@@ -64,6 +68,7 @@ const MODES = {
     reps: 1,
     repsCheap: 1,
     repsStop: 1,
+    repsThroughput: 1,
     s3Bytes: 1e6,
     s4BytesEach: 1e5,
     throughputCapMs: 5_000,

@@ -383,7 +383,7 @@ function throughputCase(cfg) {
     id: "s3-throughput",
     title: `3. throughput, 1 process writing ${mb} MB of 100-byte lines, stdout to a file`,
     tools: [...MANAGERS, "raw", "cat", "node-floor"],
-    repsKey: "reps",
+    repsKey: "repsThroughput",
     metrics: THROUGHPUT_METRICS,
     primary: "mbps",
     async run(tool, ctx) {
@@ -398,7 +398,7 @@ function fanInCase(cfg) {
     id: "s4-fan-in",
     title: `4. throughput fan-in, 8 processes writing ${mb} MB each, stdout to a file`,
     tools: [...MANAGERS, "raw", "cat", "node-floor"],
-    repsKey: "reps",
+    repsKey: "repsThroughput",
     metrics: THROUGHPUT_METRICS,
     primary: "mbps",
     async run(tool, ctx) {
