@@ -87,9 +87,10 @@ function foremanTool(bin) {
 }
 
 /**
- * `--compare=BIN`: another build of ours (say a copy of apps/cli/bin and dist/ from before a
- * change), run as one more tool in the same interleaved runs, so that the report compares the two
- * builds under the same load. Shown beside the peers, as "foreman-b".
+ * `--compare=BIN`: another build of ours (say `cp -a apps/cli/bin apps/cli/dist
+ * apps/cli/package.json /tmp/before/` from before a change), run as one more tool in the same
+ * interleaved runs, so that the report compares the two builds under the same load. Shown beside
+ * the peers, as "foreman-b".
  */
 export function compareTool(bin) {
   const path = resolve(bin);

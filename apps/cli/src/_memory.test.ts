@@ -50,9 +50,9 @@ describe("limitYoungGeneration", () => {
 /**
  * In a fresh Node with V8's natives syntax: optionally call keepCompilerAtBaseline(count) (and,
  * for a small formation, wait until it has loaded node:v8, which it does on a timer), then call a
- * function until V8 has optimized it (about a thousand calls here), or 200 000 times. Reports whether it got optimized,
- * whether node:v8 was loaded right after the call returned, and what V8 printed on stderr (an
- * unknown flag is not thrown, only printed there).
+ * function until V8 has optimized it (about a thousand calls here), or 200 000 times. Reports
+ * whether it got optimized, whether node:v8 was loaded right after the call returned, and what V8
+ * printed on stderr (an unknown flag is not thrown, only printed there).
  */
 async function optimizedAfterHotLoop(
   count: number | undefined,

@@ -31,7 +31,8 @@ export const BASELINE_ONLY_FLAG = "--max-opt=1";
  * How long a small formation runs before `start` caps V8's compiler (see below). A `foreman
  * start` of a one-shot task that ends sooner does not load node:v8 at all; and in this much time
  * no function has been called often enough for V8 to compile it with TurboFan yet (measured with
- * `--trace-opt`: none at 8 × 25 MB of output through foreman, a few from about 100 ms on).
+ * `--trace-opt` under 8 × 25 MB of output: no compile with the cap set at this point; a few when
+ * it came 100 ms after foreman's start, 59 without it).
  */
 export const BASELINE_ONLY_AFTER_MS = 25;
 
@@ -50,7 +51,7 @@ export const BASELINE_ONLY_AFTER_MS = 25;
  * and 93 → 81 MB; with 500 processes, 63.0 → 56.5 MB and all running in 782 ms instead of 823.
  * Startup and SIGINT → exit: no difference; 400 000 lines written one at a time: no worse.
  *
- * With 64 processes or more (when limitYoungGeneration has loaded node:v8 anyway) at once,
+ * With 64 processes or more (when limitYoungGeneration has loaded node:v8 anyway), at once,
  * before the burst of spawns that would make the spawn path hot; with fewer, after
  * BASELINE_ONLY_AFTER_MS, off the path of a short run. Returns once the flag is set, or at once
  * when it is scheduled.
