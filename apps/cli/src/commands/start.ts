@@ -138,9 +138,10 @@ function printWarnings(diagnostics: readonly Diagnostic[], context: CommandConte
 async function run(context: CommandContext, plan: StartPlan): Promise<number> {
   const { io, options } = context;
   await limitYoungGeneration(plan.instances.length);
-  await keepCompilerAtBaseline(plan.instances.length);
   // Claimed before anything starts, so a second `foreman start` of this Procfile stops here.
   const control = await openControl(context);
+  // Only now that the control socket has loaded Node's cluster module: see there why.
+  await keepCompilerAtBaseline(plan.instances.length);
   const stdout = io.stdout as NodeJS.WriteStream;
   const mux = createOutputMux({
     output: io.stdout,

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -386,6 +387,49 @@ describe("foreman start: shutdown", () => {
     expect(result.timedOut).toBe(false);
     expect(String(result.stdout).split("\n")[0]).toMatch(/started with pid/);
     expect(String(result.stderr)).toBe("");
+  });
+});
+
+describe("foreman start: V8's compiler cap (see _memory.ts)", () => {
+  // A built-in module loaded after V8's flags changed is compiled from source, several times as
+  // slow as from its code cache: the cap must come after startup's modules, and nothing on the
+  // way to a stop may need a new one.
+  async function watched(
+    args: string[],
+    procfile: string,
+    stop: boolean,
+  ): Promise<{ capped: boolean; loadedAfter: string[] }> {
+    const dir = mkdtempSync(join(tmpdir(), "foreman-cap-"));
+    try {
+      const report = join(dir, "report.json");
+      const env = {
+        ...cleanEnv(),
+        NODE_OPTIONS: `--require ${join(FIXTURES, "watch-compiler-cap.cjs")}`,
+        WATCH_CAP_REPORT: report,
+      };
+      const running = startCli(["start", ...args], { cwd: project({ Procfile: procfile }), env });
+      await running.waitFor(/watch-compiler-cap: set/);
+      if (stop) {
+        await running.waitFor(/\| ready/);
+        running.child.kill("SIGINT");
+      }
+      await running.exited;
+      return JSON.parse(readFileSync(report, "utf8"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("with 64 processes: set before they start, after every built-in module startup needs", async () => {
+    expect(await watched(["-m", "web=64"], "web: echo ready\n", false)).toEqual({
+      capped: true,
+      loadedAfter: [],
+    });
+  });
+
+  it("with one process: set once it runs, and a Ctrl-C needs no module after it", async () => {
+    const procfile = `web: ${node} ${fixture("wait.cjs")}\n`;
+    expect(await watched([], procfile, true)).toEqual({ capped: true, loadedAfter: [] });
   });
 });
 
