@@ -7,6 +7,11 @@ const { tmpdir } = require("node:os");
 const { join } = require("node:path");
 const { loadBundle, stdoutFor, io, CODE_CACHE } = require("../bin/foreman.js");
 
+// `foreman start` sets V8 flags once it has run a while (src/_memory.ts). The training run must
+// not: a code cache records a hash of V8's flags, and one made after a change is rejected at
+// every start that has not made the same change (the bundle is then compiled from source).
+require("node:v8").setFlagsFromString = () => {};
+
 async function train() {
   const bundle = loadBundle({ useCache: false });
   if (bundle === undefined || bundle.id === undefined) throw new Error("no bundle to train");
