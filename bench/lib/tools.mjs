@@ -67,23 +67,26 @@ function writeProcfile(dir, spec) {
   return path;
 }
 
+/**
+ * `COMMAND... start -f Procfile [-m name=N] [-t S]`: how ours and Ruby foreman are started (the
+ * same flags), after writing the Procfile.
+ */
+function startArgv(command, spec, dir) {
+  writeProcfile(dir, spec);
+  const formation = formationOf(spec);
+  return [
+    ...command,
+    "start",
+    "-f",
+    "Procfile",
+    ...(formation ? ["-m", formation] : []),
+    ...(spec.timeoutS ? ["-t", String(spec.timeoutS)] : []),
+  ];
+}
+
 /** How ours is started, from a given bin (this checkout's, or another build's for --compare). */
 function foremanTool(bin) {
-  return {
-    argv(spec, dir) {
-      writeProcfile(dir, spec);
-      const formation = formationOf(spec);
-      return [
-        process.execPath,
-        bin,
-        "start",
-        "-f",
-        "Procfile",
-        ...(formation ? ["-m", formation] : []),
-        ...(spec.timeoutS ? ["-t", String(spec.timeoutS)] : []),
-      ];
-    },
-  };
+  return { argv: (spec, dir) => startArgv([process.execPath, bin], spec, dir) };
 }
 
 /**
@@ -137,18 +140,7 @@ export function detectTools() {
     why: rubyVersion === null ? "not installed: `pnpm bench:peers` (apt ruby-foreman)" : null,
     version: rubyVersion ? `${rubyVersion} (${firstLine("ruby", ["--version"])})` : null,
     invocation: "foreman start -f Procfile [-m name=N] [-t S]",
-    argv(spec, dir) {
-      writeProcfile(dir, spec);
-      const formation = formationOf(spec);
-      return [
-        rubyBin,
-        "start",
-        "-f",
-        "Procfile",
-        ...(formation ? ["-m", formation] : []),
-        ...(spec.timeoutS ? ["-t", String(spec.timeoutS)] : []),
-      ];
-    },
+    argv: (spec, dir) => startArgv([rubyBin], spec, dir),
   });
 
   const nf = npmBin("foreman", "nf");
