@@ -404,7 +404,7 @@ describe("foreman start: V8's compiler cap (see _memory.ts)", () => {
       const report = join(dir, "report.json");
       const env = {
         ...cleanEnv(),
-        NODE_OPTIONS: `--require ${join(FIXTURES, "watch-compiler-cap.cjs")}`,
+        NODE_OPTIONS: `--require ${JSON.stringify(join(FIXTURES, "watch-compiler-cap.cjs"))}`,
         WATCH_CAP_REPORT: report,
       };
       const running = startCli(["start", ...args], { cwd: project({ Procfile: procfile }), env });
