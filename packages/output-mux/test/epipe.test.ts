@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { createOutputMux } from "@foreman/output-mux";
 import { describe, expect, it } from "vitest";
+import { outputOf } from "./helpers.js";
 
 describe("output pipe closed by the reader (foreman start | head -n 1)", () => {
   it("emits 'error' once, never throws, and every promise resolves", async () => {
@@ -55,15 +56,7 @@ describe("output pipe closed by the reader (foreman start | head -n 1)", () => {
     const shell = spawn("sh", ["-c", `"${process.execPath}" "${fixture}" | head -n 1`], {
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let stdout = "";
-    let stderr = "";
-    shell.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    shell.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const [code] = await once(shell, "exit");
+    const { stdout, stderr, code } = await outputOf(shell, "exit");
     expect(stdout).toBe("web.1  | a line of output\n");
     expect(JSON.parse(stderr)).toEqual({ errors: ["EPIPE"], resolved: true });
     expect(code).toBe(0);

@@ -4,22 +4,14 @@ import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { outputOf } from "./helpers.js";
 
 const fixture = join(import.meta.dirname, "fixtures", "exit-mid-turn.mjs");
 
 /** Runs the fixture with stdout on a pipe; its stdout, stderr and exit code. */
 async function runFixture(how: string): Promise<{ stdout: string; stderr: string; code: unknown }> {
   const child = spawn(process.execPath, [fixture, how], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const [code] = await once(child, "close");
-  return { stdout, stderr, code };
+  return outputOf(child, "close");
 }
 
 const EXPECTED =

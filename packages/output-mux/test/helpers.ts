@@ -1,3 +1,6 @@
+import type { ChildProcessByStdio } from "node:child_process";
+import { once } from "node:events";
+import type { Readable } from "node:stream";
 import { Writable } from "node:stream";
 
 export interface CollectorOptions {
@@ -71,4 +74,21 @@ export function fixedClock(hours = 12, minutes = 34, seconds = 56): () => number
   date.setHours(hours, minutes, seconds, 0);
   const ms = date.getTime();
   return () => ms;
+}
+
+/** A child's stdout and stderr as text, and its exit code once it has ended ("exit" or "close"). */
+export async function outputOf(
+  child: ChildProcessByStdio<null, Readable, Readable>,
+  until: "exit" | "close",
+): Promise<{ stdout: string; stderr: string; code: unknown }> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code] = await once(child, until);
+  return { stdout, stderr, code };
 }
