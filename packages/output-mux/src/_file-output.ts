@@ -65,14 +65,37 @@ const SLAB_BYTES = 1024 * 1024;
 const COPY_LIMIT_BYTES = SLAB_BYTES / 4;
 const SPARE_SLABS = 4;
 
-/** The file behind `fd`, so that an exit never writes into whatever reused a closed fd's number. */
-function identityOf(fd: number): string | undefined {
+/** What an exit needs to know of the file behind `fd` (see FdOutput's #writeQueuedNow). */
+interface FileState {
+  /** Device and inode: an exit never writes into whatever reused a closed fd's number. */
+  identity: string;
+  regular: boolean;
+  size: number;
+}
+
+function fileStateOf(fd: number): FileState | undefined {
   try {
     const stats = fstatSync(fd, { bigint: true });
-    return `${stats.dev}:${stats.ino}`;
+    return {
+      identity: `${stats.dev}:${stats.ino}`,
+      regular: stats.isFile(),
+      size: Number(stats.size),
+    };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * How long an exit waits for a write in flight to reach the file before writing the queue behind
+ * it anyway: a healthy disk takes milliseconds; one that takes longer is stuck, and the queue is
+ * then better written out of order than lost.
+ */
+const IN_FLIGHT_WAIT_MS = 2000;
+
+/** Blocks the thread for `ms` (the event loop no longer runs at exit, so nothing is missed). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Whether `fd` is a regular file (not a pipe, socket, terminal or device). */
@@ -117,16 +140,36 @@ export class FdOutput extends EventEmitter implements FileOutput {
   #reservedBytes = 0;
   #startScheduled = false;
   /** Of the file at construction, when writing through fs (see #writeQueuedNow); else undefined. */
-  readonly #identity: string | undefined;
+  readonly #file: FileState | undefined;
   /**
-   * At exit (see _at-exit.ts): what is queued, written synchronously. Not while a write is in
-   * flight on the threadpool: it may not have reached the file yet, and writing the queue before
-   * it would put lines out of order. Not into another file that took a closed fd's number.
+   * The file's size once every write completed so far is on it, when this output alone writes to
+   * the file and at its end (as `>` and `>>` make it): how an exit tells that the write in flight
+   * has landed.
+   */
+  #sizeWritten = 0;
+  /**
+   * At exit (see _at-exit.ts): what is queued, written synchronously. Node finishes a write in
+   * flight on the threadpool during its teardown, after these handlers, so writing the queue at
+   * once could put it before that write: the handler first waits until the file has grown by the
+   * write in flight (at most IN_FLIGHT_WAIT_MS). Not behind a write in flight to something other
+   * than a regular file (no size to watch; FileOutput is meant for files), and not into another
+   * file that took a closed fd's number.
    */
   readonly #writeQueuedNow = (): void => {
     releaseAtExit(this.#writeQueuedNow);
-    if (this.#inFlight !== undefined || this.#failed !== undefined) return;
-    if (this.#identity === undefined || identityOf(this.fd) !== this.#identity) return;
+    const file = this.#file;
+    if (file === undefined || this.#failed !== undefined) return;
+    const inFlight = this.#inFlight;
+    if (inFlight !== undefined) {
+      if (!file.regular) return;
+      const landed = this.#sizeWritten + inFlight.bytes;
+      const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
+      while ((fileStateOf(this.fd)?.size ?? Number.POSITIVE_INFINITY) < landed) {
+        if (Date.now() >= deadline) break;
+        pause(1);
+      }
+    }
+    if (fileStateOf(this.fd)?.identity !== file.identity) return;
     try {
       for (const piece of joinAdjacent(this.#queue.chunks)) {
         let done = 0;
@@ -162,7 +205,8 @@ export class FdOutput extends EventEmitter implements FileOutput {
     this.fd = fd;
     this.writableHighWaterMark = hwm;
     // A test's fake writer has no file behind it to finish at exit.
-    this.#identity = writer === fsWriter ? identityOf(fd) : undefined;
+    this.#file = writer === fsWriter ? fileStateOf(fd) : undefined;
+    this.#sizeWritten = this.#file?.size ?? 0;
   }
 
   get writable(): boolean {
@@ -226,7 +270,7 @@ export class FdOutput extends EventEmitter implements FileOutput {
     this.#queue.slabs.push(slab);
     this.#queue.callbacks.push(callback);
     this.#queue.bytes += bytes.length;
-    if (this.#identity !== undefined) holdUntilExit(this.#writeQueuedNow);
+    if (this.#file !== undefined) holdUntilExit(this.#writeQueuedNow);
     // Not at once: everything written in this turn of the event loop (the chunks of every source
     // that had data) goes out as one writev. Each write wakes a threadpool thread, which on a
     // small machine takes the CPU from the framing for a moment.
@@ -329,6 +373,7 @@ export class FdOutput extends EventEmitter implements FileOutput {
     }
     // A regular file takes everything unless the disk is full or a limit is hit; whatever it
     // did not take goes back to the front of the queue, and the next write reports the reason.
+    this.#sizeWritten += written;
     let left = written;
     let i = 0;
     for (; i < batch.chunks.length; i++) {

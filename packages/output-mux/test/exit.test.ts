@@ -56,6 +56,19 @@ describe("FileOutput when the process ends mid-turn", () => {
     expect(readFileSync(path, "utf8")).toBe("first turn\nqueued one\nqueued two\n");
   }, 30_000);
 
+  it("writes what was queued behind a write in flight, after it, when the process ends", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "output-mux-exit-"));
+    const path = join(dir, "out");
+    expect(await runWithStdoutFile(["in-flight"], path)).toBe(1);
+    const text = readFileSync(path, "latin1");
+    const big = "x\n".repeat(16 * 1024 * 1024);
+    expect(text.length).toBe(
+      "first turn\n".length + big.length + "queued one\nqueued two\n".length,
+    );
+    expect(text.startsWith(`first turn\n${big}`)).toBe(true);
+    expect(text.endsWith("queued one\nqueued two\n")).toBe(true);
+  }, 30_000);
+
   it("writes nothing into another file that took the closed descriptor's number", async () => {
     const dir = mkdtempSync(join(tmpdir(), "output-mux-exit-"));
     const path = join(dir, "out");
