@@ -94,7 +94,7 @@ function fileStateOf(fd: number): FileState | undefined {
 const IN_FLIGHT_WAIT_MS = 2000;
 
 /** Blocks the thread for `ms` (the event loop no longer runs at exit, so nothing is missed). */
-function pause(ms: number): void {
+function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
@@ -166,7 +166,7 @@ export class FdOutput extends EventEmitter implements FileOutput {
       const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
       while ((fileStateOf(this.fd)?.size ?? Number.POSITIVE_INFINITY) < landed) {
         if (Date.now() >= deadline) break;
-        pause(1);
+        sleepSync(1);
       }
     }
     if (fileStateOf(this.fd)?.identity !== file.identity) return;
