@@ -8,7 +8,8 @@
 // Options: --only=ID[,ID] (case ids or prefixes, e.g. s3,s7), --tools=ID[,ID], --reps=N,
 //          --out=DIR, --peers (quick mode runs only ours and the baselines unless given),
 //          --render=FILE.json (re-render the Markdown from a results.json; runs nothing),
-//          --compare=BIN (another build's bin/foreman.js, run beside ours as "foreman-b").
+//          --compare=BIN (another build's bin/foreman.js, run beside ours as "foreman-b"),
+//          --no-warm-memory (do not warm memory before each throughput run; see proc.mjs).
 // See bench/README.md.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -39,6 +40,7 @@ const MODES = {
     repsThroughput: 10,
     s3Bytes: 200e6,
     s4BytesEach: 25e6,
+    warmMemoryMib: 400,
     throughputCapMs: 10_000,
     scaleSizes: [1, 10, 100, 500],
     s8Bytes: 1024 * MIB,
@@ -55,6 +57,7 @@ const MODES = {
     repsThroughput: 3,
     s3Bytes: 20e6,
     s4BytesEach: 2.5e6,
+    warmMemoryMib: 64,
     throughputCapMs: 3_000,
     scaleSizes: [1, 10, 100],
     s8Bytes: 96 * MIB,
@@ -71,6 +74,7 @@ const MODES = {
     repsThroughput: 1,
     s3Bytes: 1e6,
     s4BytesEach: 1e5,
+    warmMemoryMib: 8,
     throughputCapMs: 5_000,
     scaleSizes: [1, 5],
     s8Bytes: 4 * MIB,
@@ -92,6 +96,7 @@ function parseArgs(argv) {
     peers: false,
     render: null,
     compare: null,
+    warmMemory: true,
   };
   for (const arg of argv) {
     const [key, value] = arg.split("=", 2);
@@ -104,6 +109,7 @@ function parseArgs(argv) {
     else if (key === "--reps") opts.reps = Number(value);
     else if (key === "--out") opts.out = value;
     else if (key === "--compare") opts.compare = value;
+    else if (key === "--no-warm-memory") opts.warmMemory = false;
     else if (key === "--help" || key === "-h") {
       console.log(
         readFileSync(new URL(import.meta.url), "utf8")
@@ -136,7 +142,17 @@ function machine() {
     kernel: os.release(),
     // Read by every Node process at startup, before any script: it moves every Node figure.
     nodeExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS ?? null,
+    // Free memory handed back to the host (see warmMemory in lib/proc.mjs); null where absent.
+    pageReportingOrder: readText("/sys/module/page_reporting/parameters/page_reporting_order"),
   };
+}
+
+function readText(path) {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return null;
+  }
 }
 
 function load() {
@@ -399,6 +415,7 @@ async function main() {
     tmp,
     env: toolEnv(runtimeDir),
     readerScript: join(BENCH_DIR, "lib/slow-reader.mjs"),
+    warmMemoryMib: opts.warmMemory ? cfg.warmMemoryMib : 0,
   };
   const stop = () => {
     for (const s of marked(`${process.pid}-`, 1, { prefix: true })) kill(s.pid, "SIGKILL");
@@ -453,7 +470,7 @@ async function main() {
         opts.reps !== null
           ? `${opts.reps} per tool`
           : `${cfg.reps} per tool (${cfg.repsStop} for scenario 5a, ${cfg.repsCheap} for scenarios 1–2 after one warm-up run)`,
-      config: cfg,
+      config: { ...cfg, warmMemoryMib: ctx.warmMemoryMib },
     },
     tools: tools.map(({ id, label, kind, available, why, version, invocation }) => ({
       id,

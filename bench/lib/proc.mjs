@@ -3,7 +3,7 @@
 // Every run gets a token in its environment (BENCH_RUN); whatever the tool starts inherits it,
 // so leftovers are found even after they were orphaned and reparented. PID 1 on these machines
 // never reaps orphans: a process in state Z is dead for our purposes.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 
 const TIME_BIN = "/usr/bin/time";
@@ -15,6 +15,24 @@ export function sleep(ms) {
 
 export function nowMs() {
   return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/**
+ * Touches `mib` MiB of fresh memory in a child process that then exits, so that the next run gets
+ * memory the host backs. Why: on these VMs the kernel hands free memory back to the host (free
+ * page reporting, /sys/module/page_reporting), and the first touch of such memory costs the guest
+ * a host fault per page, inside whatever touches it: for a throughput run, mostly the kernel's
+ * copy of the output into the page cache. Whether a run met such memory depended on how long ago
+ * the memory was freed (reporting follows a free by about 2 s), so the same tool's system CPU for
+ * the same 200 MB varied 2–3 times over (README, "page reporting"). A machine without it (a
+ * laptop, bare metal) behaves as after warmMemory. Returns the milliseconds it took.
+ */
+export function warmMemory(mib) {
+  const t0 = nowMs();
+  spawnSync(process.execPath, ["-e", `Buffer.allocUnsafeSlow(${mib} * 1024 * 1024).fill(1)`], {
+    stdio: "ignore",
+  });
+  return nowMs() - t0;
 }
 
 /** { pid, comm, state, ppid, utimeTicks, stimeTicks, starttime } or null when gone. */

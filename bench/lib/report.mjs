@@ -294,6 +294,12 @@ export function renderMarkdown(results) {
       `- \`NODE_EXTRA_CA_CERTS=${meta.machine.nodeExtraCaCerts}\` is set and passed to every tool: each Node process (bare \`node -e 0\`, ours, nf, concurrently) parses those certificates before it runs anything: bare \`node -e 0\` took 76 ms with it and 31 ms without on 2026-12-04 (hyperfine, median)`,
     );
   }
+  if (meta.machine.pageReportingOrder !== null && meta.machine.pageReportingOrder !== undefined) {
+    const warm = meta.config?.warmMemoryMib ?? 0;
+    lines.push(
+      `- free memory is handed back to the host (free page reporting, order ${meta.machine.pageReportingOrder}), and touching it again costs a host fault per page: ${warm > 0 ? `each throughput run (scenarios 3 and 4) is preceded by touching ${warm} MiB in a process that then exits, for every tool alike` : "memory was not warmed before the throughput runs (--no-warm-memory)"} (bench/README.md, "page reporting")`,
+    );
+  }
   lines.push(`- Node ${meta.node}; GNU time: ${meta.gnuTime ? "yes" : "no (no RSS/CPU figures)"}`);
   lines.push(`- load average at start / end: ${meta.loadStart} / ${meta.loadEnd}`);
   lines.push(`- repetitions: ${meta.reps}`, "");

@@ -27,6 +27,7 @@ import {
   readStat,
   readTimeFile,
   sleep,
+  warmMemory,
 } from "./proc.mjs";
 
 const CAP = Symbol("cap");
@@ -266,6 +267,8 @@ async function throughputRun(tool, ctx, files, capMs) {
       rawCmd: `cat ${f.path}`,
     })),
   };
+  // Last before the run, so that nothing frees much in between (see warmMemory).
+  if (ctx.warmMemoryMib > 0) warmMemory(ctx.warmMemoryMib);
   const outDir = mkdtempSync(join(ctx.tmp, "out-"));
   const outPath = join(outDir, "out");
   // O_APPEND, as `>>` opens it: the 8 raw writers of fan-in then add to the end instead of
