@@ -25,14 +25,12 @@ export function nowMs() {
  * copy of the output into the page cache. Whether a run met such memory depended on how long ago
  * the memory was freed (reporting follows a free by about 2 s), so the same tool's system CPU for
  * the same 200 MB varied 2–3 times over (README, "page reporting"). A machine without it (a
- * laptop, bare metal) behaves as after warmMemory. Returns the milliseconds it took.
+ * laptop, bare metal) behaves as after warmMemory.
  */
 export function warmMemory(mib) {
-  const t0 = nowMs();
   spawnSync(process.execPath, ["-e", `Buffer.allocUnsafeSlow(${mib} * 1024 * 1024).fill(1)`], {
     stdio: "ignore",
   });
-  return nowMs() - t0;
 }
 
 /** { pid, comm, state, ppid, utimeTicks, stimeTicks, starttime } or null when gone. */
