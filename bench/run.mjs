@@ -469,7 +469,7 @@ async function main() {
       reps:
         opts.reps !== null
           ? `${opts.reps} per tool`
-          : `${cfg.reps} per tool (${cfg.repsStop} for scenario 5a, ${cfg.repsCheap} for scenarios 1–2 after one warm-up run)`,
+          : `${cfg.reps} per tool (${cfg.repsThroughput} for scenarios 3–4, ${cfg.repsStop} for scenario 5a, ${cfg.repsCheap} for scenarios 1–2 after one warm-up run)`,
       config: { ...cfg, warmMemoryMib: ctx.warmMemoryMib },
     },
     tools: tools.map(({ id, label, kind, available, why, version, invocation }) => ({
