@@ -100,11 +100,7 @@ function sleepSync(ms: number): void {
 
 /** Whether `fd` is a regular file (not a pipe, socket, terminal or device). */
 export function isRegularFile(fd: number): boolean {
-  try {
-    return fstatSync(fd).isFile();
-  } catch {
-    return false;
-  }
+  return fileStateOf(fd)?.regular === true;
 }
 
 /**
